@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "binlog-sink",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "binlog-sink", targets: ["binlog-sink"]),
+        .library(name: "BinlogDecoder", targets: ["BinlogDecoder"]),
+        .library(name: "CDCCore", targets: ["CDCCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Pure Swift: binlog framing, events, column values, MySQL binary JSON. No C, no I/O, no Foundation.
+        .target(name: "BinlogDecoder"),
+        // Record model, value rendering (JSON), charsets, filters, the file parse pipeline.
+        .target(name: "CDCCore", dependencies: ["BinlogDecoder"]),
+        // zstd (MySQL compressed transactions) and zlib (MariaDB compressed events) behind the decoder's protocol.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "BinlogCompression", dependencies: ["BinlogDecoder", "CZstd", "CZlib"]),
+        .executableTarget(
+            name: "binlog-sink",
+            dependencies: [
+                "BinlogDecoder", "CDCCore", "BinlogCompression",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "BinlogDecoderTests", dependencies: ["BinlogDecoder", "BinlogCompression"]),
+        .testTarget(name: "CDCCoreTests", dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression"]),
+        // End-to-end tests that run the built `binlog-sink` executable on fixtures and on a live throwaway MariaDB.
+        .testTarget(name: "BinlogSinkTests", dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

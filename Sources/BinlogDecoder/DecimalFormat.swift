@@ -1,0 +1,66 @@
+/// MySQL's binary DECIMAL format: the integer and fraction parts in groups of 9 decimal digits, each group a
+/// big-endian integer of 4 bytes (fewer for a partial group), the sign in the top bit (inverted), and every byte
+/// of a negative number complemented.
+public enum DecimalFormat {
+    static let digitBytes = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4]
+
+    public static func binarySize(precision: Int, scale: Int) -> Int {
+        let integer = precision - scale
+        return (integer / 9) * 4 + digitBytes[integer % 9] + (scale / 9) * 4 + digitBytes[scale % 9]
+    }
+
+    /// Appends the exact decimal text (`-12.50`: no leading zeros, exactly `scale` fraction digits) as ASCII.
+    public static func render(_ bytes: [UInt8], _ range: Range<Int>, precision: Int, scale: Int,
+                              into out: inout [UInt8]) {
+        let integerDigits = precision - scale
+        guard precision > 0, scale >= 0, integerDigits >= 0, !range.isEmpty,
+              binarySize(precision: precision, scale: scale) == range.count else {
+            out.append(48)
+            return
+        }
+        let negative = bytes[range.lowerBound] & 0x80 == 0
+        let mask: UInt8 = negative ? 0xff : 0
+        var position = range.lowerBound
+        func group(_ width: Int) -> UInt32 {
+            var value: UInt32 = 0
+            for index in 0..<width {
+                var byte = bytes[position + index] ^ mask
+                if position + index == range.lowerBound { byte ^= 0x80 }
+                value = (value << 8) | UInt32(byte)
+            }
+            position += width
+            return value
+        }
+        // Digits go straight into `out`; a "-" written for a negative zero (hostile input only) is taken back.
+        let signIndex = out.count
+        if negative { out.append(45) }
+        var leading = true
+        var allZero = true
+        func emit(_ value: UInt32, width: Int) {
+            var divisor: UInt32 = 1
+            for _ in 1..<max(width, 1) { divisor *= 10 }
+            var remaining = value
+            for _ in 0..<width {
+                let digit = UInt8(truncatingIfNeeded: (remaining / divisor) % 10)
+                remaining %= divisor
+                divisor /= 10
+                if digit != 0 { allZero = false }
+                if leading && digit == 0 { continue }
+                leading = false
+                out.append(48 + digit)
+            }
+        }
+        let partialInteger = integerDigits % 9
+        if partialInteger > 0 { emit(group(digitBytes[partialInteger]), width: partialInteger) }
+        for _ in 0..<(integerDigits / 9) { emit(group(4), width: 9) }
+        if leading { out.append(48) }
+        if scale > 0 {
+            out.append(46)
+            leading = false
+            for _ in 0..<(scale / 9) { emit(group(4), width: 9) }
+            let partialFraction = scale % 9
+            if partialFraction > 0 { emit(group(digitBytes[partialFraction]), width: partialFraction) }
+        }
+        if negative && allZero { out.remove(at: signIndex) }
+    }
+}

@@ -1,0 +1,67 @@
+import BinlogDecoder
+
+/// What rendering one column needs, worked out once per table map instead of once per value.
+public struct ColumnRenderInfo: Sendable {
+    public enum TextKind: Sendable {
+        /// Text in this character set.
+        case text(Charset)
+        /// Bytes, rendered as base64; `padTo` is BINARY(n)'s length (the server pads with 0x00).
+        case binary(padTo: Int)
+    }
+
+    public var column: TableColumn
+    /// `"name":` ready to append.
+    public var key: [UInt8]
+    public var textKind: TextKind
+    /// ENUM/SET labels already rendered as JSON string contents (no quotes), when known.
+    public var labels: [[UInt8]]?
+
+    public init(column: TableColumn, index: Int) {
+        self.column = column
+        var key: [UInt8] = []
+        JSONString.append(column.name ?? "@\(index + 1)", into: &key)
+        key.append(58)
+        self.key = key
+        let charset = column.collation.flatMap { Charset.forCollation($0) }
+        if let charset, !charset.isBinary {
+            textKind = .text(charset)
+        } else {
+            let isFixedBinary = column.type == .string && charset?.isBinary == true
+            textKind = .binary(padTo: isFixedBinary ? column.stringLength : 0)
+        }
+        if let raw = column.labels {
+            let labelCharset = charset ?? Charset.forCollation(45)
+            labels = raw.map { label in
+                var rendered: [UInt8] = []
+                label.withUnsafeBytes { bytes in
+                    if let labelCharset {
+                        JSONString.append(bytes, charset: labelCharset, into: &rendered)
+                    } else {
+                        JSONString.appendUTF8(bytes, into: &rendered)
+                    }
+                }
+                // keep the escaped contents without the surrounding quotes, to join SET members
+                return Array(rendered.dropFirst().dropLast())
+            }
+        }
+    }
+}
+
+/// Render information for every column of one table map, cached by the renderer per table id.
+public struct TableRenderInfo: Sendable {
+    public var map: TableMap
+    /// `"db":"…","table":"…"` ready to append.
+    public var dbAndTable: [UInt8]
+    public var columns: [ColumnRenderInfo]
+
+    public init(map: TableMap) {
+        self.map = map
+        var prefix: [UInt8] = []
+        JSONOutput.appendLiteral("\"db\":", into: &prefix)
+        JSONString.append(map.database, into: &prefix)
+        JSONOutput.appendLiteral(",\"table\":", into: &prefix)
+        JSONString.append(map.table, into: &prefix)
+        dbAndTable = prefix
+        columns = map.columns.enumerated().map { ColumnRenderInfo(column: $1, index: $0) }
+    }
+}

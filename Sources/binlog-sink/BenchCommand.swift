@@ -1,0 +1,6 @@
+import ArgumentParser
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Throughput benchmark (see BENCHMARKS.md).")
+    func run() throws {}
+}

@@ -20,8 +20,9 @@ public struct BinlogEvent: Sendable {
         case mariaGTID(MariaGTIDEvent)
         case mariaGTIDList(MariaGTIDList)
         case mariaBinlogCheckpoint(file: String)
-        /// MariaDB ANNOTATE_ROWS or MySQL ROWS_QUERY: the statement that produced the following rows events.
-        case rowsQuery(String)
+        /// MariaDB ANNOTATE_ROWS or MySQL ROWS_QUERY: the statement that produced the following rows events, as
+        /// a range of the event's bytes (statements can be megabytes: decoded to text only when wanted).
+        case rowsQuery(Range<Int>)
         /// The inner events follow: read them with `EventDecoder.payloadEvents`.
         case transactionPayload(TransactionPayloadHeader)
         case heartbeat

@@ -26,11 +26,17 @@ public struct ByteReader: Sendable {
     @inlinable public var remaining: Int { end - position }
     @inlinable public var isAtEnd: Bool { position >= end }
 
-    @inlinable
+    @inlinable @inline(__always)
     func need(_ count: Int, _ what: StaticString) throws(DecodeError) {
         if count < 0 || count > end - position {
-            throw DecodeError(.truncated, "\(what): needs \(count) bytes, \(end - position) left")
+            throw shortInput(count, what)
         }
+    }
+
+    /// The error of `need`, kept out of line so the check itself inlines into every read.
+    @usableFromInline @inline(never)
+    func shortInput(_ count: Int, _ what: StaticString) -> DecodeError {
+        DecodeError(.truncated, "\(what): needs \(count) bytes, \(end - position) left")
     }
 
     @inlinable
@@ -51,26 +57,40 @@ public struct ByteReader: Sendable {
     @inlinable
     public mutating func readLE(_ count: Int, _ what: StaticString = "integer") throws(DecodeError) -> UInt64 {
         try need(count, what)
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        for index in position..<(position + count) {
-            value |= UInt64(bytes[index]) << shift
-            shift += 8
-        }
+        let start = position
         position += count
-        return value
+        return bytes.withUnsafeBytes { raw -> UInt64 in
+            guard let base = raw.baseAddress else { return 0 }
+            let p = base + start
+            switch count {
+            case 1: return UInt64(p.load(as: UInt8.self))
+            case 2: return UInt64(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+            case 4: return UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+            case 8: return UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            default:
+                var value: UInt64 = 0
+                for index in 0..<min(count, 8) {
+                    value |= UInt64(p.load(fromByteOffset: index, as: UInt8.self)) << UInt64(index * 8)
+                }
+                return value
+            }
+        }
     }
 
     /// Big-endian unsigned integer of `count` (1...8) bytes.
     @inlinable
     public mutating func readBE(_ count: Int, _ what: StaticString = "integer") throws(DecodeError) -> UInt64 {
         try need(count, what)
-        var value: UInt64 = 0
-        for index in position..<(position + count) {
-            value = (value << 8) | UInt64(bytes[index])
-        }
+        let start = position
         position += count
-        return value
+        return bytes.withUnsafeBytes { raw -> UInt64 in
+            guard let base = raw.baseAddress else { return 0 }
+            var value: UInt64 = 0
+            for index in 0..<min(count, 8) {
+                value = (value << 8) | UInt64(base.load(fromByteOffset: start + index, as: UInt8.self))
+            }
+            return value
+        }
     }
 
     @inlinable

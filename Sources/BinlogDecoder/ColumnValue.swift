@@ -28,8 +28,9 @@ public enum ColumnValue: Sendable, Equatable {
     case bytes(Range<Int>)
     /// MySQL binary JSON document.
     case json(Range<Int>)
-    /// A JSON document rebuilt by applying a partial update to the before image: MySQL's JSON text.
-    case jsonText([UInt8])
+    /// A JSON document rebuilt by applying a partial update to the before image: MySQL's JSON text, as a range
+    /// of the row cursor's `sideBytes` (keeps this enum free of references, so copying values costs nothing).
+    case jsonText(Range<Int>)
     /// SRID (4 bytes little-endian) followed by WKB.
     case geometry(Range<Int>)
     /// MySQL VECTOR: little-endian float32 values.

@@ -9,14 +9,28 @@ public enum DecimalFormat {
         return (integer / 9) * 4 + digitBytes[integer % 9] + (scale / 9) * 4 + digitBytes[scale % 9]
     }
 
+    /// The most bytes `render` writes: 65 digits, a sign and a point.
+    public static let maxTextLength = 68
+
     /// Appends the exact decimal text (`-12.50`: no leading zeros, exactly `scale` fraction digits) as ASCII.
     public static func render(_ bytes: [UInt8], _ range: Range<Int>, precision: Int, scale: Int,
                               into out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxTextLength) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let count = render(bytes, range, precision: precision, scale: scale, to: base)
+            out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
+        }
+    }
+
+    /// Writes the decimal text to `target` (room for `maxTextLength` bytes) and returns its length.
+    public static func render(_ bytes: [UInt8], _ range: Range<Int>, precision: Int, scale: Int,
+                              to target: UnsafeMutablePointer<UInt8>) -> Int {
+        var out = TextCursor(base: target)
         let integerDigits = precision - scale
         guard precision > 0, scale >= 0, integerDigits >= 0, !range.isEmpty,
               binarySize(precision: precision, scale: scale) == range.count else {
             out.append(48)
-            return
+            return out.count
         }
         let negative = bytes[range.lowerBound] & 0x80 == 0
         let mask: UInt8 = negative ? 0xff : 0
@@ -62,5 +76,25 @@ public enum DecimalFormat {
             if partialFraction > 0 { emit(group(digitBytes[partialFraction]), width: partialFraction) }
         }
         if negative && allZero { out.remove(at: signIndex) }
+        return out.count
+    }
+
+    /// Writes ASCII into a fixed buffer the caller sized with `maxTextLength`.
+    struct TextCursor {
+        let base: UnsafeMutablePointer<UInt8>
+        var count = 0
+
+        @inline(__always)
+        mutating func append(_ byte: UInt8) {
+            guard count < DecimalFormat.maxTextLength else { return }
+            base[count] = byte
+            count += 1
+        }
+
+        mutating func remove(at index: Int) {
+            guard index < count else { return }
+            (base + index).update(from: base + index + 1, count: count - index - 1)
+            count -= 1
+        }
     }
 }

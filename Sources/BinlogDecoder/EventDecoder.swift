@@ -9,14 +9,20 @@ public struct EventDecoder: Sendable {
 
     public private(set) var format: FormatDescription
     public private(set) var tableMaps: [UInt64: TableMap] = [:]
+    /// The body each cached table map was parsed from: a repeated, identical table map is not parsed again.
+    private var tableMapBodies: [UInt64: [UInt8]] = [:]
     public var verifyChecksums: Bool
     public var maxEventSize: Int
     public let decompressor: (any Decompressor)?
+    /// CRC-32 over a buffer: the pure-Swift one unless an adapter offers a faster implementation (zlib's).
+    let crc32: @Sendable (UnsafeRawBufferPointer) -> UInt32
 
     public init(decompressor: (any Decompressor)?, verifyChecksums: Bool = true,
-                maxEventSize: Int = EventDecoder.defaultMaxEventSize) {
+                maxEventSize: Int = EventDecoder.defaultMaxEventSize,
+                crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)? = nil) {
         self.format = .defaultV4
         self.decompressor = decompressor
+        self.crc32 = crc32 ?? { CRC32.update(0, $0) }
         self.verifyChecksums = verifyChecksums
         self.maxEventSize = maxEventSize
     }
@@ -24,7 +30,10 @@ public struct EventDecoder: Sendable {
     public func tableMap(for tableID: UInt64) -> TableMap? { tableMaps[tableID] }
 
     /// Replaces the columns of a known table map (the schema registry refines what the binlog does not carry).
-    public mutating func updateTableMap(_ map: TableMap) { tableMaps[map.tableID] = map }
+    public mutating func updateTableMap(_ map: TableMap) {
+        tableMaps[map.tableID] = map
+        tableMapBodies[map.tableID] = nil
+    }
 
     /// True when events (outside compressed transactions) end with a CRC32.
     public var eventsHaveChecksum: Bool { format.checksum == .crc32 }
@@ -55,6 +64,7 @@ public struct EventDecoder: Sendable {
             }
             format = description
             tableMaps.removeAll(keepingCapacity: true)
+            tableMapBodies.removeAll(keepingCapacity: true)
             event.body = .formatDescription(description)
             return event
         }
@@ -73,10 +83,22 @@ public struct EventDecoder: Sendable {
                 bytes, body: body, postHeaderLength: format.postHeaderLength(of: type, fallback: 13),
                 compressed: type == .mariaQueryCompressed, decompressor: decompressor))
         case EventType.tableMap.rawValue:
-            let map = try TableMap.parse(bytes, body: body, postHeaderLength: format.postHeaderLength(of: type, fallback: 8))
-            if tableMaps.count >= Self.maxTableMaps { tableMaps.removeAll(keepingCapacity: true) }
-            tableMaps[map.tableID] = map
-            event.body = .tableMap(map)
+            let postHeader = format.postHeaderLength(of: type, fallback: 8)
+            var idReader = ByteReader(bytes, range: body)
+            let tableID = try idReader.readLE(postHeader >= 8 ? 6 : 4, "table_id")
+            if let cached = tableMaps[tableID], let cachedBody = tableMapBodies[tableID],
+               cachedBody.elementsEqual(bytes[body]) {
+                event.body = .tableMap(cached)
+            } else {
+                let map = try TableMap.parse(bytes, body: body, postHeaderLength: postHeader)
+                if tableMaps.count >= Self.maxTableMaps {
+                    tableMaps.removeAll(keepingCapacity: true)
+                    tableMapBodies.removeAll(keepingCapacity: true)
+                }
+                tableMaps[map.tableID] = map
+                tableMapBodies[map.tableID] = Array(bytes[body])
+                event.body = .tableMap(map)
+            }
         case _ where type.rowsKind != nil:
             event.body = .rows(try RowsEvent.parse(
                 bytes, body: body, type: type, postHeaderLength: format.postHeaderLength(of: type, fallback: 8),
@@ -89,7 +111,10 @@ public struct EventDecoder: Sendable {
             let position = try reader.readUInt64LE("position")
             let name = reader.readRest()
             event.body = .rotate(nextFile: String(decoding: bytes[name], as: UTF8.self), position: position)
-            if header.flags & EventHeader.artificialFlag == 0 { tableMaps.removeAll(keepingCapacity: true) }
+            if header.flags & EventHeader.artificialFlag == 0 {
+                tableMaps.removeAll(keepingCapacity: true)
+                tableMapBodies.removeAll(keepingCapacity: true)
+            }
         case EventType.stop.rawValue:
             event.body = .stop
         case EventType.gtid.rawValue, EventType.anonymousGTID.rawValue, EventType.gtidTagged.rawValue:
@@ -105,11 +130,11 @@ public struct EventDecoder: Sendable {
             let length = Int(try reader.readUInt32LE("binlog file length"))
             event.body = .mariaBinlogCheckpoint(file: try reader.readString(length, "binlog file name"))
         case EventType.mariaAnnotateRows.rawValue:
-            event.body = .rowsQuery(String(decoding: bytes[body], as: UTF8.self))
+            event.body = .rowsQuery(body)
         case EventType.rowsQuery.rawValue:
             var reader = ByteReader(bytes, range: body)
             try reader.skip(1, "length byte")
-            event.body = .rowsQuery(String(decoding: bytes[reader.readRest()], as: UTF8.self))
+            event.body = .rowsQuery(reader.readRest())
         case EventType.transactionPayload.rawValue:
             event.body = .transactionPayload(try TransactionPayloadHeader.parse(bytes, body: body))
         case EventType.heartbeat.rawValue, EventType.heartbeatV2.rawValue:
@@ -144,12 +169,12 @@ public struct EventDecoder: Sendable {
         }
         let stored = UInt32(bytes[count - 4]) | UInt32(bytes[count - 3]) << 8
             | UInt32(bytes[count - 2]) << 16 | UInt32(bytes[count - 1]) << 24
-        var computed = CRC32.checksum(bytes[0..<(count - 4)])
+        var computed = bytes.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(count - 4)])) }
         if computed != stored && maskInUseFlag && bytes[17] & 0x01 != 0 {
             // A file the server still had open: its format description is checksummed without the in-use flag.
             var copy = Array(bytes[0..<(count - 4)])
             copy[17] &= 0xfe
-            computed = CRC32.checksum(copy)
+            computed = copy.withUnsafeBytes { crc32($0) }
         }
         guard computed == stored else {
             throw DecodeError(.checksumMismatch, "CRC32 mismatch: stored 0x\(hex(stored)), computed 0x\(hex(computed))")

@@ -8,6 +8,8 @@ public struct RowCursor {
     var reader: ByteReader
     /// 0-based index of the next row.
     public private(set) var rowIndex = 0
+    /// Bytes made while decoding the current row (rebuilt JSON documents), referenced by `.jsonText` ranges.
+    public private(set) var sideBytes: [UInt8] = []
 
     public init(event: RowsEvent, columns: [TableColumn], isMariaDB: Bool) throws(DecodeError) {
         guard columns.count == event.columnCount else {
@@ -24,6 +26,7 @@ public struct RowCursor {
     public mutating func next(before: inout [ColumnValue], after: inout [ColumnValue]) throws(DecodeError) -> Bool {
         guard !reader.isAtEnd else { return false }
         let start = reader.position
+        if !sideBytes.isEmpty { sideBytes.removeAll(keepingCapacity: true) }
         switch event.kind {
         case .write:
             try decoder.decode(&reader, present: event.presentBefore, into: &after)
@@ -46,37 +49,56 @@ public struct RowCursor {
     }
 
     /// PARTIAL_UPDATE_ROWS after image: `value_options` packed; with `PARTIAL_JSON_UPDATES` (1) a bitmap with one
-    /// bit per JSON column of the after image says which JSON values are diffs against the before image.
+    /// bit per JSON column of the table (present in the after image or not, as MySQL's `rpl_record.cc` reads it)
+    /// says which JSON values are diffs against the before image.
+    ///
+    /// With the before document in the event (`binlog_row_image=FULL`) the diff is applied and the after image is
+    /// complete. Under MINIMAL/NOBLOB the before document is not in the binlog: the value is then rendered as
+    /// `{"$partial_json_update":[{"op":"replace","path":"$.a","value":…},…]}` so nothing is lost or invented.
     private mutating func decodePartialAfter(before: [ColumnValue], after: inout [ColumnValue]) throws(DecodeError) {
         let options = try reader.readPackedInt("value_options")
         let columns = decoder.columns
         var partial = [Bool](repeating: false, count: columns.count)
         if options & 1 != 0 {
-            var jsonColumns: [Int] = []
-            for index in columns.indices where columns[index].type == .json
-                && decoder.bitIsSet(event.bytes, event.presentAfter, index) {
-                jsonColumns.append(index)
-            }
+            let jsonColumns = columns.indices.filter { columns[$0].type == .json }
             let bitmap = try reader.readRange((jsonColumns.count + 7) / 8, "partial JSON bitmap")
-            for (order, column) in jsonColumns.enumerated() where decoder.bitIsSet(event.bytes, bitmap, order) {
+            for (order, column) in jsonColumns.enumerated() where decoder.bitIsSet(event.bytes, bitmap, order)
+                && decoder.bitIsSet(event.bytes, event.presentAfter, column) {
                 partial[column] = true
             }
         }
         try decoder.decode(&reader, present: event.presentAfter, into: &after, partialJSON: partial)
         for index in columns.indices where partial[index] {
             guard case .bytes(let diff) = after[index] else { continue }
-            let document: JSONValue
+            let from = sideBytes.count
             switch before[index] {
-            case .json(let range): document = try MySQLJSON.parse(event.bytes[range])
-            case .jsonText:
-                throw DecodeError(.malformed, "column \(index + 1): partial JSON update of an already rebuilt value")
+            case .json(let range):
+                let document = try MySQLJSON.parse(event.bytes[range])
+                try JSONDiff.apply(event.bytes[diff], to: document).render(into: &sideBytes)
+            case .null:
+                throw DecodeError(.malformed, "column \(index + 1): partial JSON update of a NULL document")
             default:
-                throw DecodeError(.missingContext, "column \(index + 1): partial JSON update without a before image")
+                try Self.renderChanges(JSONDiff.decode(event.bytes[diff]), into: &sideBytes)
             }
-            let updated = try JSONDiff.apply(event.bytes[diff], to: document)
-            var text: [UInt8] = []
-            updated.render(into: &text)
-            after[index] = .jsonText(text)
+            after[index] = .jsonText(from..<sideBytes.count)
         }
+    }
+
+    /// `{"$partial_json_update":[{"op":"replace","path":"$.a","value":1},…]}` (no value for "remove").
+    static func renderChanges(_ changes: [JSONDiff.Change], into out: inout [UInt8]) {
+        out.append(contentsOf: "{\"$partial_json_update\":[".utf8)
+        for (index, change) in changes.enumerated() {
+            if index > 0 { out.append(44) }
+            out.append(contentsOf: "{\"op\":\"".utf8)
+            out.append(contentsOf: change.operation.name.lowercased().utf8)
+            out.append(contentsOf: "\",\"path\":".utf8)
+            JSONValue.string(change.path).render(into: &out)
+            if let value = change.value {
+                out.append(contentsOf: ",\"value\":".utf8)
+                value.render(into: &out)
+            }
+            out.append(125)
+        }
+        out.append(contentsOf: "]}".utf8)
     }
 }

@@ -7,9 +7,23 @@ public struct RowImageDecoder: Sendable {
     /// MariaDB writes `TIME`/`DATETIME`/`TIMESTAMP` of tables created in 5.3 format; MySQL only its 5.5 ones.
     public let isMariaDB: Bool
 
+    /// What decoding needs of each column, as plain values: reading it costs no reference counting.
+    struct Layout {
+        var type: UInt8
+        var meta: UInt16
+        var unsigned: Bool
+        var stringLength: Int
+        var legacyFSP: UInt8
+    }
+    let layouts: [Layout]
+
     public init(columns: [TableColumn], isMariaDB: Bool) {
         self.columns = columns
         self.isMariaDB = isMariaDB
+        self.layouts = columns.map {
+            Layout(type: $0.type.rawValue, meta: $0.meta, unsigned: $0.unsigned ?? false,
+                   stringLength: $0.stringLength, legacyFSP: $0.legacyFSP ?? 0)
+        }
     }
 
     /// Decodes one image of the columns whose bit is set in `present` (a bitmap at `bytes[present]`) into
@@ -39,11 +53,11 @@ public struct RowImageDecoder: Sendable {
                 continue
             }
             if let partialJSON, partialJSON[index] {
-                let length = Int(try reader.readLE(Int(max(1, min(4, columns[index].meta))), "JSON diff length"))
+                let length = Int(try reader.readLE(Int(max(1, min(4, layouts[index].meta))), "JSON diff length"))
                 values[index] = .bytes(try reader.readRange(length, "JSON diff"))
                 continue
             }
-            values[index] = try decodeValue(&reader, column: columns[index], index: index)
+            values[index] = try decodeValue(&reader, column: layouts[index], index: index)
         }
     }
 
@@ -53,9 +67,9 @@ public struct RowImageDecoder: Sendable {
         return byte < bitmap.upperBound && bytes[byte] & (1 << UInt8(index & 7)) != 0
     }
 
-    func decodeValue(_ reader: inout ByteReader, column: TableColumn, index: Int) throws(DecodeError) -> ColumnValue {
-        let unsigned = column.unsigned ?? false
-        switch column.type.rawValue {
+    func decodeValue(_ reader: inout ByteReader, column: Layout, index: Int) throws(DecodeError) -> ColumnValue {
+        let unsigned = column.unsigned
+        switch column.type {
         case 1 /* tiny */:
             let raw = try reader.readLE(1, "TINYINT")
             return unsigned ? .uint(raw) : .int(Int64(Int8(truncatingIfNeeded: raw)))
@@ -99,17 +113,20 @@ public struct RowImageDecoder: Sendable {
             let micros = try TemporalFormat.readFraction(&reader, fsp: fsp)
             return .timestamp(seconds: seconds, microseconds: micros, fsp: fsp)
         case 11 /* time */:
-            if let legacy = column.legacyFSP, legacy > 0 {
+            if column.legacyFSP > 0 {
+                let legacy = column.legacyFSP
                 return .time(try TemporalFormat.readMariaTimeHires(&reader, fsp: legacy))
             }
             return .time(try TemporalFormat.readTimeOld(&reader))
         case 12 /* dateTime */:
-            if let legacy = column.legacyFSP, legacy > 0 {
+            if column.legacyFSP > 0 {
+                let legacy = column.legacyFSP
                 return .dateTime(try TemporalFormat.readMariaDateTimeHires(&reader, fsp: legacy))
             }
             return .dateTime(try TemporalFormat.readDateTimeOld(&reader))
         case 7 /* timestamp */:
-            if let legacy = column.legacyFSP, legacy > 0 {
+            if column.legacyFSP > 0 {
+                let legacy = column.legacyFSP
                 let seconds = UInt32(truncatingIfNeeded: try reader.readBE(4, "TIMESTAMP"))
                 let part = try reader.readBE(TemporalFormat.mariaSecPartBytes[Int(legacy)], "TIMESTAMP fraction")
                 let micros = UInt32(truncatingIfNeeded: part) * TemporalFormat.powersOf10[6 - Int(legacy)]
@@ -151,17 +168,17 @@ public struct RowImageDecoder: Sendable {
         case 6 /* null */:
             return .null
         default:
-            throw DecodeError(.malformed, "column \(index + 1): type \(column.type.name) (\(column.type.rawValue)) cannot appear in a row")
+            throw DecodeError(.malformed, "column \(index + 1): type \(ColumnType(rawValue: column.type).name) (\(column.type)) cannot appear in a row")
         }
     }
 
     @inline(__always)
-    func fsp(_ column: TableColumn) -> UInt8 { UInt8(min(6, column.meta)) }
+    func fsp(_ column: Layout) -> UInt8 { UInt8(min(6, column.meta)) }
 
-    func readLengthPrefixed(_ reader: inout ByteReader, column: TableColumn, index: Int) throws(DecodeError) -> Range<Int> {
+    func readLengthPrefixed(_ reader: inout ByteReader, column: Layout, index: Int) throws(DecodeError) -> Range<Int> {
         let prefix = Int(column.meta)
         guard (1...4).contains(prefix) else {
-            throw DecodeError(.malformed, "column \(index + 1): \(column.type.name) length prefix of \(prefix) bytes")
+            throw DecodeError(.malformed, "column \(index + 1): \(ColumnType(rawValue: column.type).name) length prefix of \(prefix) bytes")
         }
         let length = Int(try reader.readLE(prefix, "value length"))
         return try reader.readRange(length, "value")

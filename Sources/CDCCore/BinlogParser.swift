@@ -13,6 +13,8 @@ public final class BinlogParser {
         public var filter = TableFilter()
         /// Write one JSON object per event instead of row records.
         public var eventsMode = false
+        /// Decode every row but render nothing (the decoder's throughput, for benchmarks).
+        public var decodeOnly = false
         public var verifyChecksums = true
 
         public init() {}
@@ -21,9 +23,11 @@ public final class BinlogParser {
     public let options: Options
     public private(set) var statistics = ParseStatistics()
     private let decompressor: (any Decompressor)?
+    private let crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)?
     private let output: OutputWriter
     private let renderer = RecordRenderer()
-    private var renderInfos: [UInt64: TableRenderInfo?] = [:]
+    /// Per table id: the map the render info was built for, and the info (nil when the filter excludes it).
+    private var renderInfos: [UInt64: (map: TableMap, info: TableRenderInfo?)] = [:]
     private var before: [ColumnValue] = []
     private var after: [ColumnValue] = []
     private var gtid: [UInt8]?
@@ -31,10 +35,12 @@ public final class BinlogParser {
     private var fileNameJSON: [UInt8] = []
     private var fileName = ""
 
-    public init(options: Options, output: OutputWriter, decompressor: (any Decompressor)?) {
+    public init(options: Options, output: OutputWriter, decompressor: (any Decompressor)?,
+                crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)? = nil) {
         self.options = options
         self.output = output
         self.decompressor = decompressor
+        self.crc32 = crc32
     }
 
     /// Parses `paths` in order. Throws `CDCError` (with file and offset) at the first damage.
@@ -45,6 +51,7 @@ public final class BinlogParser {
             let elapsed = clock.now - started
             statistics.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         }
+        defer { collectRowCounts() }
         for (index, path) in paths.enumerated() {
             do {
                 try parseFile(path, first: index == 0, last: index == paths.count - 1)
@@ -60,11 +67,12 @@ public final class BinlogParser {
         let reader = try BinlogFileReader(path: path)
         statistics.files += 1
         fileName = Self.baseName(path)
-        fileNameJSON = []
-        JSONString.append(fileName, into: &fileNameJSON)
-        fileNameJSON = Array(fileNameJSON.dropFirst().dropLast())
+        var escaped = OutputBuffer(capacity: 256)
+        JSONString.append(fileName, into: &escaped)
+        fileNameJSON = Array(escaped.array.dropFirst().dropLast())
         var decoder = EventDecoder(decompressor: decompressor, verifyChecksums: options.verifyChecksums,
-                                   maxEventSize: reader.maxEventSize)
+                                   maxEventSize: reader.maxEventSize, crc32: crc32)
+        for (_, cached) in renderInfos { retire(cached.info) }
         renderInfos.removeAll(keepingCapacity: true)
         gtid = nil
         let start = first ? options.startPosition : nil
@@ -117,7 +125,7 @@ public final class BinlogParser {
                         rowBase: Int = 0) throws(CDCError) -> Int {
         statistics.events += 1
         if !event.inPayload { statistics.bytes += UInt64(bytes.count) }
-        statistics.eventsByType[event.header.type.name, default: 0] += 1
+        statistics.eventCounts[Int(event.header.type.rawValue)] += 1
         var rows = 0
         switch event.body {
         case .mysqlGTID(let gtidEvent):
@@ -131,10 +139,17 @@ public final class BinlogParser {
                 map = hinted
                 decoder.updateTableMap(map)
             }
-            renderInfos[map.tableID] = options.filter.accepts(database: map.database, table: map.table)
-                ? TableRenderInfo(map: map) : .some(nil)
+            if let cached = renderInfos[map.tableID] {
+                if cached.map == map { break }
+                retire(cached.info)
+            }
+            let info = options.filter.accepts(database: map.database, table: map.table) ? TableRenderInfo(map: map) : nil
+            renderInfos[map.tableID] = (map, info)
         case .rows(let rowsEvent):
-            if !options.eventsMode {
+            if options.decodeOnly {
+                rows = try decodeRows(rowsEvent, event: event, decoder: decoder, path: path)
+                statistics.records += rows
+            } else if !options.eventsMode {
                 rows = try emitRows(rowsEvent, event: event, decoder: decoder, path: path, rowBase: rowBase)
             } else {
                 rows = countRows(rowsEvent, decoder: decoder)
@@ -143,7 +158,7 @@ public final class BinlogParser {
             break
         }
         if options.eventsMode {
-            EventJSONRenderer.append(event, file: fileNameJSON, rows: rows, into: &output.buffer)
+            EventJSONRenderer.append(event, bytes: bytes, file: fileNameJSON, rows: rows, into: &output.buffer)
         }
         switch event.body {
         case .xid:
@@ -154,6 +169,20 @@ public final class BinlogParser {
             break
         }
         return rows
+    }
+
+    private func decodeRows(_ rowsEvent: RowsEvent, event: BinlogEvent, decoder: EventDecoder,
+                            path: String) throws(CDCError) -> Int {
+        if rowsEvent.columnCount == 0 { return 0 }
+        guard let map = decoder.tableMap(for: rowsEvent.tableID) else { return 0 }
+        var count = 0
+        do {
+            var cursor = try RowCursor(event: rowsEvent, columns: map.columns, isMariaDB: decoder.format.isMariaDB)
+            while try cursor.next(before: &before, after: &after) { count += 1 }
+        } catch {
+            throw CDCError.decode(error.at(offset: event.offset, eventType: event.header.type.rawValue), file: path)
+        }
+        return count
     }
 
     private func countRows(_ rowsEvent: RowsEvent, decoder: EventDecoder) -> Int {
@@ -175,14 +204,20 @@ public final class BinlogParser {
                 "rows event for table id \(rowsEvent.tableID) without its table map: start at the transaction's first event (its GTID or BEGIN)",
                 offset: event.offset, eventType: event.header.type.rawValue), file: path)
         }
-        let cached = renderInfos[rowsEvent.tableID] ?? TableRenderInfo(map: map)
-        guard let info = cached else { return 0 }  // filtered out
+        let info: TableRenderInfo
+        if let cached = renderInfos[rowsEvent.tableID], cached.map == map {
+            guard let included = cached.info else { return 0 }  // filtered out
+            info = included
+        } else {
+            guard options.filter.accepts(database: map.database, table: map.table) else { return 0 }
+            info = TableRenderInfo(map: map)
+            retiredInfos.append(info)
+        }
         let operation: RecordRenderer.Operation
-        let opName: String
         switch rowsEvent.kind {
-        case .write: (operation, opName) = (.insert, "insert")
-        case .update: (operation, opName) = (.update, "update")
-        case .delete: (operation, opName) = (.delete, "delete")
+        case .write: operation = .insert
+        case .update: operation = .update
+        case .delete: operation = .delete
         }
         var count = 0
         do {
@@ -195,15 +230,35 @@ public final class BinlogParser {
                 try renderer.append(operation, table: info,
                                     before: rowsEvent.kind == .write ? nil : before,
                                     after: rowsEvent.kind == .delete ? nil : after,
-                                    bytes: rowsEvent.bytes, source: source, into: &output.buffer)
+                                    bytes: rowsEvent.bytes, side: cursor.sideBytes, source: source,
+                                    into: &output.buffer)
                 count += 1
                 statistics.records += 1
             }
         } catch {
             throw CDCError.decode(error.at(offset: event.offset, eventType: event.header.type.rawValue), file: path)
         }
-        statistics.rowsByTable["\(map.database).\(map.table)", default: [:]][opName, default: 0] += count
+        info.rowCounts[operation.index] += count
         return count
+    }
+
+    /// Render infos are rebuilt per file and when a table changes: their counts are folded in before that.
+    private var retiredInfos: [TableRenderInfo] = []
+
+    private func retire(_ info: TableRenderInfo?) {
+        if let info, info.rowCounts.contains(where: { $0 > 0 }) { retiredInfos.append(info) }
+    }
+
+    private func collectRowCounts() {
+        for (_, cached) in renderInfos { retire(cached.info) }
+        renderInfos.removeAll()
+        for info in retiredInfos {
+            let name = "\(info.map.database).\(info.map.table)"
+            for (index, op) in ["insert", "update", "delete"].enumerated() where info.rowCounts[index] > 0 {
+                statistics.rowsByTable[name, default: [:]][op, default: 0] += info.rowCounts[index]
+            }
+        }
+        retiredInfos.removeAll()
     }
 
     static func baseName(_ path: String) -> String {

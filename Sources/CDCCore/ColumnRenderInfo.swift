@@ -1,7 +1,7 @@
 import BinlogDecoder
 
 /// What rendering one column needs, worked out once per table map instead of once per value.
-public struct ColumnRenderInfo: Sendable {
+public final class ColumnRenderInfo: Sendable {
     public enum TextKind: Sendable {
         /// Text in this character set.
         case text(Charset)
@@ -9,19 +9,19 @@ public struct ColumnRenderInfo: Sendable {
         case binary(padTo: Int)
     }
 
-    public var column: TableColumn
+    public let column: TableColumn
     /// `"name":` ready to append.
-    public var key: [UInt8]
-    public var textKind: TextKind
+    public let key: [UInt8]
+    public let textKind: TextKind
     /// ENUM/SET labels already rendered as JSON string contents (no quotes), when known.
-    public var labels: [[UInt8]]?
+    public let labels: [[UInt8]]?
 
     public init(column: TableColumn, index: Int) {
         self.column = column
-        var key: [UInt8] = []
+        var key = OutputBuffer(capacity: 64)
         JSONString.append(column.name ?? "@\(index + 1)", into: &key)
         key.append(58)
-        self.key = key
+        self.key = key.array
         let charset = column.collation.flatMap { Charset.forCollation($0) }
         if let charset, !charset.isBinary {
             textKind = .text(charset)
@@ -29,10 +29,11 @@ public struct ColumnRenderInfo: Sendable {
             let isFixedBinary = column.type == .string && charset?.isBinary == true
             textKind = .binary(padTo: isFixedBinary ? column.stringLength : 0)
         }
+        var labels: [[UInt8]]?
         if let raw = column.labels {
             let labelCharset = charset ?? Charset.forCollation(45)
             labels = raw.map { label in
-                var rendered: [UInt8] = []
+                var rendered = OutputBuffer(capacity: 64)
                 label.withUnsafeBytes { bytes in
                     if let labelCharset {
                         JSONString.append(bytes, charset: labelCharset, into: &rendered)
@@ -41,27 +42,31 @@ public struct ColumnRenderInfo: Sendable {
                     }
                 }
                 // keep the escaped contents without the surrounding quotes, to join SET members
-                return Array(rendered.dropFirst().dropLast())
+                return Array(rendered.array.dropFirst().dropLast())
             }
         }
+        self.labels = labels
     }
 }
 
 /// Render information for every column of one table map, cached by the renderer per table id.
-public struct TableRenderInfo: Sendable {
-    public var map: TableMap
+public final class TableRenderInfo: @unchecked Sendable {
+    /// Rows rendered per operation (insert, update, delete, read): statistics without a dictionary per row.
+    /// Mutated only by the one pipeline stage that owns this info.
+    public var rowCounts = [0, 0, 0, 0]
+    public let map: TableMap
     /// `"db":"…","table":"…"` ready to append.
-    public var dbAndTable: [UInt8]
-    public var columns: [ColumnRenderInfo]
+    public let dbAndTable: [UInt8]
+    public let columns: [ColumnRenderInfo]
 
     public init(map: TableMap) {
         self.map = map
-        var prefix: [UInt8] = []
+        var prefix = OutputBuffer(capacity: 128)
         JSONOutput.appendLiteral("\"db\":", into: &prefix)
         JSONString.append(map.database, into: &prefix)
         JSONOutput.appendLiteral(",\"table\":", into: &prefix)
         JSONString.append(map.table, into: &prefix)
-        dbAndTable = prefix
+        dbAndTable = prefix.array
         columns = map.columns.enumerated().map { ColumnRenderInfo(column: $1, index: $0) }
     }
 }

@@ -3,7 +3,7 @@ import BinlogDecoder
 /// `parse --events`: one JSON object per event (header fields plus what matters of its content), for looking
 /// into a binlog the way `mariadb-binlog` does.
 public enum EventJSONRenderer {
-    public static func append(_ event: BinlogEvent, file: [UInt8], rows: Int, into out: inout [UInt8]) {
+    public static func append(_ event: BinlogEvent, bytes: [UInt8], file: [UInt8], rows: Int, into out: inout OutputBuffer) {
         let header = event.header
         JSONOutput.appendLiteral("{\"file\":\"", into: &out)
         out.append(contentsOf: file)
@@ -91,8 +91,8 @@ public enum EventJSONRenderer {
             out.append(93)
         case .mariaBinlogCheckpoint(let checkpoint):
             field("binlog_file", checkpoint, into: &out)
-        case .rowsQuery(let query):
-            field("query", query, into: &out)
+        case .rowsQuery(let range):
+            field("query", String(decoding: bytes[range], as: UTF8.self), into: &out)
         case .transactionPayload(let payload):
             switch payload.compression {
             case .zstd: field("compression", "ZSTD", into: &out)
@@ -122,7 +122,7 @@ public enum EventJSONRenderer {
         JSONOutput.appendLiteral("}\n", into: &out)
     }
 
-    private static func field(_ name: StaticString, _ value: String, into out: inout [UInt8]) {
+    private static func field(_ name: StaticString, _ value: String, into out: inout OutputBuffer) {
         out.append(44)
         out.append(34)
         JSONOutput.appendLiteral(name, into: &out)

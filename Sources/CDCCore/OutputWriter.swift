@@ -8,7 +8,7 @@ import Darwin
 public final class OutputWriter {
     public static let flushThreshold = 1 << 20
 
-    public var buffer: [UInt8] = []
+    public var buffer = OutputBuffer(capacity: OutputWriter.flushThreshold + (64 << 10))
     private let descriptor: Int32
     private let ownsDescriptor: Bool
     public let name: String
@@ -31,7 +31,6 @@ public final class OutputWriter {
         self.descriptor = descriptor
         self.ownsDescriptor = owns
         self.name = name
-        buffer.reserveCapacity(Self.flushThreshold + (64 << 10))
     }
 
     deinit {
@@ -45,15 +44,16 @@ public final class OutputWriter {
 
     public func flush() throws(CDCError) {
         var failure: Int32 = 0
-        buffer.withUnsafeBytes { raw in
+        do {
+            let raw = buffer.bytes
             var done = 0
             while done < raw.count {
-                guard let base = raw.baseAddress else { return }
+                guard let base = raw.baseAddress else { break }
                 let wrote = write(descriptor, base + done, raw.count - done)
                 if wrote < 0 {
                     if errno == EINTR { continue }
                     failure = errno
-                    return
+                    break
                 }
                 done += wrote
             }
@@ -62,13 +62,14 @@ public final class OutputWriter {
             throw CDCError(.io, "write failed: \(String(cString: strerror(failure)))", file: name)
         }
         bytesWritten += UInt64(buffer.count)
-        buffer.removeAll(keepingCapacity: true)
+        buffer.removeAll()
     }
 
-    /// Flushes and asks the kernel to put the data on disk (no-op for pipes and terminals).
+    /// Flushes and asks the kernel to put the data on disk (character devices like /dev/null cannot be synced:
+    /// EINVAL is not an error).
     public func sync() throws(CDCError) {
         try flush()
-        if ownsDescriptor && fsync(descriptor) != 0 {
+        if ownsDescriptor && fsync(descriptor) != 0 && errno != EINVAL && errno != EROFS {
             throw CDCError(.io, "fsync failed: \(String(cString: strerror(errno)))", file: name)
         }
     }

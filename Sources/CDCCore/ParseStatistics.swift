@@ -1,9 +1,19 @@
+import BinlogDecoder
+
 /// What a `parse` run read and produced, for `--stats`.
 public struct ParseStatistics: Sendable {
     public var files = 0
     public var events = 0
     public var bytes: UInt64 = 0
-    public var eventsByType: [String: Int] = [:]
+    /// Events by type code (names are looked up when the summary is printed).
+    public var eventCounts = [Int](repeating: 0, count: 256)
+    public var eventsByType: [String: Int] {
+        var result: [String: Int] = [:]
+        for (code, count) in eventCounts.enumerated() where count > 0 {
+            result[EventType(rawValue: UInt8(code)).name] = count
+        }
+        return result
+    }
     /// Rows by `db.table`, then by operation.
     public var rowsByTable: [String: [String: Int]] = [:]
     public var records = 0

@@ -5,6 +5,16 @@ public struct RecordRenderer: Sendable {
     public enum Operation: Sendable {
         case insert, update, delete, read
 
+        /// Index into per-table row counters.
+        public var index: Int {
+            switch self {
+            case .insert: return 0
+            case .update: return 1
+            case .delete: return 2
+            case .read: return 3
+            }
+        }
+
         var literal: StaticString {
             switch self {
             case .insert: return "{\"op\":\"insert\","
@@ -40,13 +50,14 @@ public struct RecordRenderer: Sendable {
 
     /// Appends one record line (with its trailing newline).
     public func append(_ operation: Operation, table: TableRenderInfo, before: [ColumnValue]?, after: [ColumnValue]?,
-                       bytes: [UInt8], source: Source, into out: inout [UInt8]) throws(DecodeError) {
+                       bytes: [UInt8], side: [UInt8] = [], source: Source,
+                       into out: inout OutputBuffer) throws(DecodeError) {
         JSONOutput.appendLiteral(operation.literal, into: &out)
         out.append(contentsOf: table.dbAndTable)
         JSONOutput.appendLiteral(",\"before\":", into: &out)
-        try appendImage(before, table: table, bytes: bytes, into: &out)
+        try appendImage(before, table: table, bytes: bytes, side: side, into: &out)
         JSONOutput.appendLiteral(",\"after\":", into: &out)
-        try appendImage(after, table: table, bytes: bytes, into: &out)
+        try appendImage(after, table: table, bytes: bytes, side: side, into: &out)
         JSONOutput.appendLiteral(",\"source\":{\"server_id\":", into: &out)
         JSONOutput.append(UInt64(source.serverID), into: &out)
         JSONOutput.appendLiteral(",\"file\":\"", into: &out)
@@ -74,8 +85,8 @@ public struct RecordRenderer: Sendable {
         JSONOutput.appendLiteral("\"}\n", into: &out)
     }
 
-    private func appendImage(_ values: [ColumnValue]?, table: TableRenderInfo, bytes: [UInt8],
-                             into out: inout [UInt8]) throws(DecodeError) {
+    private func appendImage(_ values: [ColumnValue]?, table: TableRenderInfo, bytes: [UInt8], side: [UInt8],
+                             into out: inout OutputBuffer) throws(DecodeError) {
         guard let values else {
             JSONOutput.appendLiteral("null", into: &out)
             return
@@ -90,7 +101,7 @@ public struct RecordRenderer: Sendable {
             let info = table.columns[index]
             out.append(contentsOf: info.key)
             do {
-                try ValueRenderer.append(value, info: info, bytes: bytes, into: &out)
+                try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &out)
             } catch {
                 var located = error
                 located.message = "\(table.map.database).\(table.map.table) column \(index + 1): \(error.message)"

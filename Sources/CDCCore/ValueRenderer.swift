@@ -3,8 +3,8 @@ import BinlogDecoder
 /// Renders decoded column values as JSON, as docs/record-format.md specifies.
 public enum ValueRenderer {
     /// Appends the JSON for `value`. `bytes` is the array the value's ranges point into.
-    public static func append(_ value: ColumnValue, info: ColumnRenderInfo, bytes: [UInt8],
-                              into out: inout [UInt8]) throws(DecodeError) {
+    public static func append(_ value: ColumnValue, info: ColumnRenderInfo, bytes: [UInt8], side: [UInt8] = [],
+                              into out: inout OutputBuffer) throws(DecodeError) {
         switch value {
         case .absent, .null:
             JSONOutput.appendLiteral("null", into: &out)
@@ -18,7 +18,9 @@ public enum ValueRenderer {
             JSONOutput.append(number, into: &out)
         case .decimal(let range, let precision, let scale):
             out.append(34)
-            DecimalFormat.render(bytes, range, precision: Int(precision), scale: Int(scale), into: &out)
+            out.withUnsafeSpace(DecimalFormat.maxTextLength) { target in
+                DecimalFormat.render(bytes, range, precision: Int(precision), scale: Int(scale), to: target)
+            }
             out.append(34)
         case .year(let year):
             JSONOutput.append(UInt64(year), into: &out)
@@ -87,9 +89,11 @@ public enum ValueRenderer {
                 }
             }
         case .json(let range):
-            try MySQLJSON.render(bytes[range], into: &out)
-        case .jsonText(let text):
+            var text: [UInt8] = []
+            try MySQLJSON.render(bytes[range], into: &text)
             out.append(contentsOf: text)
+        case .jsonText(let range):
+            out.append(contentsOf: side[range])
         case .geometry(let range):
             guard range.count >= 4 else {
                 throw DecodeError(.malformed, "GEOMETRY value of \(range.count) bytes has no SRID")
@@ -122,7 +126,7 @@ public enum ValueRenderer {
     }
 
     @inline(__always)
-    static func appendDate(_ year: UInt64, _ month: UInt64, _ day: UInt64, into out: inout [UInt8]) {
+    static func appendDate(_ year: UInt64, _ month: UInt64, _ day: UInt64, into out: inout OutputBuffer) {
         JSONOutput.appendPadded(year, width: 4, into: &out)
         out.append(45)
         JSONOutput.appendPadded(month, width: 2, into: &out)
@@ -131,7 +135,7 @@ public enum ValueRenderer {
     }
 
     @inline(__always)
-    static func appendClock(_ hour: UInt64, _ minute: UInt64, _ second: UInt64, into out: inout [UInt8]) {
+    static func appendClock(_ hour: UInt64, _ minute: UInt64, _ second: UInt64, into out: inout OutputBuffer) {
         JSONOutput.appendPadded(hour, width: 2, into: &out)
         out.append(58)
         JSONOutput.appendPadded(minute, width: 2, into: &out)
@@ -141,7 +145,7 @@ public enum ValueRenderer {
 
     /// Exactly `fsp` fraction digits (none for fsp 0).
     @inline(__always)
-    static func appendFraction(_ microseconds: UInt32, fsp: UInt8, into out: inout [UInt8]) {
+    static func appendFraction(_ microseconds: UInt32, fsp: UInt8, into out: inout OutputBuffer) {
         guard fsp > 0 else { return }
         let digits = Int(min(fsp, 6))
         out.append(46)

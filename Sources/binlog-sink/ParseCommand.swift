@@ -37,6 +37,9 @@ struct ParseCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per event (header and content) instead of row records.")
     var events = false
 
+    @Flag(help: .hidden)
+    var decodeOnly = false
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one binlog file") }
         if let startPosition, startPosition < 4 {
@@ -56,13 +59,15 @@ struct ParseCommand: ParsableCommand {
         options.stopPosition = stopPosition
         options.filter = TableFilter(includes: includes, excludes: excludes)
         options.eventsMode = events
+        options.decodeOnly = decodeOnly
         let writer: OutputWriter
         do {
             writer = try output.map { path throws(CDCError) in try OutputWriter.file(path) } ?? OutputWriter.standardOutput()
         } catch {
             throw ErrorReporter.exit(for: error)
         }
-        let parser = BinlogParser(options: options, output: writer, decompressor: SystemDecompressor())
+        let parser = BinlogParser(options: options, output: writer, decompressor: SystemDecompressor(),
+                                   crc32: SystemDecompressor.crc32)
         var failure: CDCError?
         do {
             try parser.run(paths: files)

@@ -42,7 +42,7 @@ public enum TemporalFormat {
         switch fsp {
         case 1, 2:
             var intPart = Int64(try reader.readBE(3, "TIME")) - 0x80_0000
-            var frac = Int64(Int8(truncatingIfNeeded: try reader.readBE(1, "TIME fraction")))
+            var frac = Int64(try reader.readBE(1, "TIME fraction"))
             if intPart < 0 && frac != 0 {
                 intPart += 1
                 frac -= 0x100
@@ -50,7 +50,7 @@ public enum TemporalFormat {
             packed = (intPart << 24) + frac * 10_000
         case 3, 4:
             var intPart = Int64(try reader.readBE(3, "TIME")) - 0x80_0000
-            var frac = Int64(Int16(truncatingIfNeeded: try reader.readBE(2, "TIME fraction")))
+            var frac = Int64(try reader.readBE(2, "TIME fraction"))
             if intPart < 0 && frac != 0 {
                 intPart += 1
                 frac -= 0x10000

@@ -41,8 +41,11 @@ public struct EventDecoder: Sendable {
     /// Decodes one complete event. `offset` is where it starts in its file; events taken out of a
     /// TRANSACTION_PAYLOAD are passed with `inPayload` (they carry no checksum).
     public mutating func decode(_ bytes: [UInt8], offset: UInt64, inPayload: Bool = false) throws(DecodeError) -> BinlogEvent {
-        guard let header = EventHeader.parse(bytes) else {
+        guard var header = EventHeader.parse(bytes) else {
             throw DecodeError(.truncated, "event shorter than its 19-byte header", offset: offset)
+        }
+        if let permutation = format.eventTypePermutation, Int(header.type.rawValue) < permutation.count {
+            header.type = EventType(rawValue: permutation[Int(header.type.rawValue)])
         }
         do {
             return try decodeBody(bytes, header: header, offset: offset, inPayload: inPayload)

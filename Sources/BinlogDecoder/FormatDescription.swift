@@ -16,6 +16,9 @@ public struct FormatDescription: Sendable, Equatable {
     public var headerLength: UInt8
     public var postHeaderLengths: [UInt8]
     public var checksum: ChecksumAlgorithm
+    /// Development trees of MySQL 5.1/5.2 (`5.1.x-a_drop5…`, `5.2.x-a_drop6…`) numbered events differently; for
+    /// their files this maps the written type code to today's (MySQL's `event_type_permutation`).
+    public var eventTypePermutation: [UInt8]?
 
     /// The description a binlog v4 file is assumed to have before its first format description is read
     /// (MySQL 5.x defaults; the real one replaces it at once).
@@ -70,10 +73,36 @@ public struct FormatDescription: Sendable, Equatable {
             }
             checksum = known
         }
-        let postHeaderLengths = try reader.readArray(tableLength, "post_header_lengths")
-        return FormatDescription(
+        var postHeaderLengths = try reader.readArray(tableLength, "post_header_lengths")
+        var permutation: [UInt8]?
+        if Self.usesOldEventNumbering(serverVersion) && postHeaderLengths.count == 22 {
+            // The post-header lengths are indexed by the old numbers too: permute them as MySQL does.
+            var permuted = postHeaderLengths
+            for index in 1..<Self.oldNumbering.count {
+                permuted[Int(Self.oldNumbering[index]) - 1] = postHeaderLengths[index - 1]
+            }
+            postHeaderLengths = permuted
+            permutation = Self.oldNumbering
+        }
+        var description = FormatDescription(
             binlogVersion: binlogVersion, serverVersion: serverVersion, createTimestamp: createTimestamp,
             headerLength: headerLength, postHeaderLengths: postHeaderLengths, checksum: checksum)
+        description.eventTypePermutation = permutation
+        return description
+    }
+
+    /// Today's type code of each type code the old development trees wrote (index = old code).
+    static let oldNumbering: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 19, 20, 21, 22, 16, 17, 18]
+
+    /// MySQL's test for those trees: versions matching `5.1.[1-5]-a_drop5*`, `5.1.4-a_drop6*`, `5.2.[0-2]-a_drop6*`.
+    static func usesOldEventNumbering(_ version: String) -> Bool {
+        let v = Array(version.utf8)
+        guard v.count > 12, v[0] == 53, v[1] == 46, v[3] == 46, Array(v[5..<12]) == Array("-a_drop".utf8) else {
+            return false
+        }
+        return (v[2] == 49 && v[4] >= 49 && v[4] <= 53 && v[12] == 53)
+            || (v[2] == 49 && v[4] == 52 && v[12] == 54)
+            || (v[2] == 50 && v[4] >= 48 && v[4] <= 50 && v[12] == 54)
     }
 
     /// Servers from MySQL 5.6.1 and MariaDB 5.3 on write the checksum algorithm into the format description.

@@ -11,7 +11,14 @@ public struct RowCursor {
     /// Bytes made while decoding the current row (rebuilt JSON documents), referenced by `.jsonText` ranges.
     public private(set) var sideBytes: [UInt8] = []
 
-    public init(event: RowsEvent, columns: [TableColumn], isMariaDB: Bool) throws(DecodeError) {
+    /// Remembers JSON documents across events (see `JSONDocumentCache`); nil to not use one.
+    let documents: JSONDocumentCache?
+    /// `db.table`, the cache's key.
+    let tableName: String
+    let hasJSON: Bool
+
+    public init(event: RowsEvent, columns: [TableColumn], isMariaDB: Bool,
+                documents: JSONDocumentCache? = nil, tableName: String = "") throws(DecodeError) {
         guard columns.count == event.columnCount else {
             throw DecodeError(.missingContext,
                               "rows event has \(event.columnCount) columns, its table map \(columns.count)")
@@ -19,6 +26,9 @@ public struct RowCursor {
         self.event = event
         self.decoder = RowImageDecoder(columns: columns, isMariaDB: isMariaDB)
         self.reader = ByteReader(event.bytes, range: event.rows)
+        self.hasJSON = columns.contains { $0.type == .json }
+        self.documents = hasJSON ? documents : nil
+        self.tableName = tableName
     }
 
     /// Decodes the next row change. For writes only `after` is filled, for deletes only `before`.
@@ -27,17 +37,25 @@ public struct RowCursor {
         guard !reader.isAtEnd else { return false }
         let start = reader.position
         if !sideBytes.isEmpty { sideBytes.removeAll(keepingCapacity: true) }
+        let offset = event.isPreGA ? 1 : 0
         switch event.kind {
         case .write:
-            try decoder.decode(&reader, present: event.presentBefore, into: &after)
+            try decoder.decode(&reader, present: event.presentBefore, into: &after, nullBitOffset: offset)
+            documents?.remember(table: tableName, image: after, bytes: event.bytes, rebuilt: [:])
         case .delete:
-            try decoder.decode(&reader, present: event.presentBefore, into: &before)
+            try decoder.decode(&reader, present: event.presentBefore, into: &before, nullBitOffset: offset)
+            documents?.forget(table: tableName, image: before, bytes: event.bytes)
         case .update:
-            try decoder.decode(&reader, present: event.presentBefore, into: &before)
+            try decoder.decode(&reader, present: event.presentBefore, into: &before, nullBitOffset: offset)
+            var rebuilt: [Int: JSONValue] = [:]
             if event.isPartialUpdate {
-                try decodePartialAfter(before: before, after: &after)
+                rebuilt = try decodePartialAfter(before: before, after: &after)
             } else {
-                try decoder.decode(&reader, present: event.presentAfter, into: &after)
+                try decoder.decode(&reader, present: event.presentAfter, into: &after, nullBitOffset: offset)
+            }
+            if let documents {
+                documents.forget(table: tableName, image: before, bytes: event.bytes)
+                documents.remember(table: tableName, image: after, bytes: event.bytes, rebuilt: rebuilt)
             }
         }
         if reader.position == start {
@@ -55,7 +73,9 @@ public struct RowCursor {
     /// With the before document in the event (`binlog_row_image=FULL`) the diff is applied and the after image is
     /// complete. Under MINIMAL/NOBLOB the before document is not in the binlog: the value is then rendered as
     /// `{"$partial_json_update":[{"op":"replace","path":"$.a","value":…},…]}` so nothing is lost or invented.
-    private mutating func decodePartialAfter(before: [ColumnValue], after: inout [ColumnValue]) throws(DecodeError) {
+    /// Returns the documents it rebuilt, by column.
+    private mutating func decodePartialAfter(before: [ColumnValue], after: inout [ColumnValue]) throws(DecodeError) -> [Int: JSONValue] {
+        var rebuilt: [Int: JSONValue] = [:]
         let options = try reader.readPackedInt("value_options")
         let columns = decoder.columns
         var partial = [Bool](repeating: false, count: columns.count)
@@ -71,17 +91,25 @@ public struct RowCursor {
         for index in columns.indices where partial[index] {
             guard case .bytes(let diff) = after[index] else { continue }
             let from = sideBytes.count
+            var document: JSONValue?
             switch before[index] {
             case .json(let range):
-                let document = try MySQLJSON.parse(event.bytes[range])
-                try JSONDiff.apply(event.bytes[diff], to: document).render(into: &sideBytes)
+                document = try MySQLJSON.parse(event.bytes[range])
             case .null:
                 throw DecodeError(.malformed, "column \(index + 1): partial JSON update of a NULL document")
             default:
+                document = try documents?.document(table: tableName, before: before, bytes: event.bytes, column: index)
+            }
+            if let document {
+                let updated = try JSONDiff.apply(event.bytes[diff], to: document)
+                updated.render(into: &sideBytes)
+                rebuilt[index] = updated
+            } else {
                 try Self.renderChanges(JSONDiff.decode(event.bytes[diff]), into: &sideBytes)
             }
             after[index] = .jsonText(from..<sideBytes.count)
         }
+        return rebuilt
     }
 
     /// `{"$partial_json_update":[{"op":"replace","path":"$.a","value":1},…]}` (no value for "remove").

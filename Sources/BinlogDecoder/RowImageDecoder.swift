@@ -30,8 +30,10 @@ public struct RowImageDecoder: Sendable {
     /// `values` (one entry per table column; columns not present become `.absent`).
     /// `partialJSON` (PARTIAL_UPDATE_ROWS after images) lists columns whose value is a JSON diff: those come out
     /// as `.bytes(diffRange)` and the caller applies them.
+    /// Pre-GA rows events (v0, MySQL 5.1.5–5.1.17 and its development trees) copy the record's null bytes, whose
+    /// first bit is the record's reserved "X" bit: the column null bits start one bit later (`nullBitOffset` 1).
     public func decode(_ reader: inout ByteReader, present: Range<Int>, into values: inout [ColumnValue],
-                       partialJSON: [Bool]? = nil) throws(DecodeError) {
+                       partialJSON: [Bool]? = nil, nullBitOffset: Int = 0) throws(DecodeError) {
         let bytes = reader.bytes
         let count = columns.count
         if values.count != count {
@@ -39,8 +41,8 @@ public struct RowImageDecoder: Sendable {
         }
         var presentCount = 0
         for index in 0..<count where bitIsSet(bytes, present, index) { presentCount += 1 }
-        let nullBitmap = try reader.readRange((presentCount + 7) / 8, "row null bitmap")
-        var nullIndex = 0
+        let nullBitmap = try reader.readRange((presentCount + nullBitOffset + 7) / 8, "row null bitmap")
+        var nullIndex = nullBitOffset
         for index in 0..<count {
             guard bitIsSet(bytes, present, index) else {
                 values[index] = .absent

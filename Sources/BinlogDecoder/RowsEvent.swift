@@ -21,6 +21,8 @@ public struct RowsEvent: Sendable {
     /// `STMT_END_F`: the last rows event of a statement.
     public var isStatementEnd: Bool { flags & 0x0001 != 0 }
     public var isPartialUpdate: Bool { type == .partialUpdateRows }
+    /// Rows events of MySQL 5.1.5–5.1.17 (types 20–22, "v0").
+    public var isPreGA: Bool { (20...22).contains(type.rawValue) }
 
     static func parse(_ bytes: [UInt8], body range: Range<Int>, type: EventType, postHeaderLength: Int,
                       decompressor: (any Decompressor)?) throws(DecodeError) -> RowsEvent {
@@ -45,7 +47,9 @@ public struct RowsEvent: Sendable {
         let columnCount = Int(declaredCount)
         let bitmapLength = (columnCount + 7) / 8
         let before = try reader.readRange(bitmapLength, "columns bitmap")
-        let after = kind == .update ? try reader.readRange(bitmapLength, "after-image columns bitmap") : before
+        // Pre-GA update events (v0) have one bitmap for both images.
+        let hasAfterBitmap = kind == .update && type != .preGAUpdateRows
+        let after = hasAfterBitmap ? try reader.readRange(bitmapLength, "after-image columns bitmap") : before
         if type.isCompressedRows {
             guard let decompressor else {
                 throw DecodeError(.decompression, "compressed rows event but no zlib decompressor is configured")
@@ -55,13 +59,14 @@ public struct RowsEvent: Sendable {
             var copy: [UInt8] = []
             copy.reserveCapacity(before.count + after.count + inflated.count)
             copy.append(contentsOf: bytes[before])
-            copy.append(contentsOf: bytes[after])
+            if hasAfterBitmap { copy.append(contentsOf: bytes[after]) }
+            let bitmapsEnd = copy.count
             copy.append(contentsOf: inflated)
             let newBefore = 0..<before.count
-            let newAfter = kind == .update ? before.count..<(before.count + after.count) : newBefore
+            let newAfter = hasAfterBitmap ? before.count..<bitmapsEnd : newBefore
             return RowsEvent(kind: kind, type: type, tableID: tableID, flags: flags, columnCount: columnCount,
                              bytes: copy, presentBefore: newBefore, presentAfter: newAfter,
-                             rows: (before.count + after.count)..<copy.count)
+                             rows: bitmapsEnd..<copy.count)
         }
         return RowsEvent(kind: kind, type: type, tableID: tableID, flags: flags, columnCount: columnCount,
                          bytes: bytes, presentBefore: before, presentAfter: after, rows: reader.position..<reader.end)

@@ -41,16 +41,18 @@ public struct TableMap: Sendable, Equatable {
             throw DecodeError(.limitExceeded, "table map for \(database).\(table) declares \(columnCount) columns (at most \(maxColumns))")
         }
         let typesRange = try reader.readRange(columnCount, "column types")
-        let metaLength = try reader.readPackedLength("metadata length")
+        // Servers before MySQL 5.1.18 (and their development trees) end the event here: no metadata, no null bitmap.
+        let hasMetadata = !reader.isAtEnd
+        let metaLength = hasMetadata ? try reader.readPackedLength("metadata length") : 0
         var meta = ByteReader(bytes, range: try reader.readRange(metaLength, "metadata"))
-        let nullRange = try reader.readRange((columnCount + 7) / 8, "null bitmap")
+        let nullRange = hasMetadata ? try reader.readRange((columnCount + 7) / 8, "null bitmap") : 0..<0
 
         var columns: [TableColumn] = []
         columns.reserveCapacity(columnCount)
         for index in 0..<columnCount {
             let type = ColumnType(rawValue: bytes[typesRange.lowerBound + index])
             let value: UInt16
-            switch type.metadataLength {
+            switch hasMetadata ? type.metadataLength : 0 {
             case 1: value = UInt16(try meta.readUInt8("column metadata"))
             case 2:
                 if type == .string || type == .enumType || type == .set {
@@ -61,7 +63,7 @@ public struct TableMap: Sendable, Equatable {
                 }
             default: value = 0
             }
-            let nullable = bytes[nullRange.lowerBound + index / 8] & (1 << UInt8(index % 8)) != 0
+            let nullable = nullRange.isEmpty || bytes[nullRange.lowerBound + index / 8] & (1 << UInt8(index % 8)) != 0
             columns.append(TableColumn(binlogType: type, meta: value, nullable: nullable))
         }
 

@@ -32,6 +32,8 @@ public final class BinlogParser {
     private var after: [ColumnValue] = []
     private var gtid: [UInt8]?
     private var temporalHints = LegacyTemporalHints()
+    /// JSON documents of recent rows, to complete partial JSON updates logged with a minimal before image.
+    private let jsonDocuments = JSONDocumentCache()
     private var fileNameJSON: [UInt8] = []
     private var fileName = ""
 
@@ -221,7 +223,8 @@ public final class BinlogParser {
         }
         var count = 0
         do {
-            var cursor = try RowCursor(event: rowsEvent, columns: info.map.columns, isMariaDB: decoder.format.isMariaDB)
+            var cursor = try RowCursor(event: rowsEvent, columns: info.map.columns, isMariaDB: decoder.format.isMariaDB,
+                                       documents: jsonDocuments, tableName: info.qualifiedName)
             var source = RecordRenderer.Source(
                 serverID: event.header.serverID, file: fileNameJSON, position: event.offset, row: rowBase,
                 gtid: gtid, timestamp: event.header.timestamp)

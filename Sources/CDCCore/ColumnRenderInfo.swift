@@ -57,6 +57,8 @@ public final class TableRenderInfo: @unchecked Sendable {
     public let map: TableMap
     /// `"db":"…","table":"…"` ready to append.
     public let dbAndTable: [UInt8]
+    /// `db.table`.
+    public let qualifiedName: String
     public let columns: [ColumnRenderInfo]
 
     public init(map: TableMap) {
@@ -67,6 +69,7 @@ public final class TableRenderInfo: @unchecked Sendable {
         JSONOutput.appendLiteral(",\"table\":", into: &prefix)
         JSONString.append(map.table, into: &prefix)
         dbAndTable = prefix.array
+        qualifiedName = "\(map.database).\(map.table)"
         columns = map.columns.enumerated().map { ColumnRenderInfo(column: $1, index: $0) }
     }
 }

@@ -32,7 +32,7 @@ public enum EventJSONRenderer {
             field("checksum", format.checksum == .crc32 ? "CRC32" : "NONE", into: &out)
         case .rotate(let next, let position):
             field("next_file", next, into: &out)
-            JSONOutput.appendLiteral(",\"next_pos\":", into: &out)
+            JSONOutput.appendLiteral(",\"next_file_pos\":", into: &out)
             JSONOutput.append(position, into: &out)
         case .query(let query):
             field("db", query.database, into: &out)

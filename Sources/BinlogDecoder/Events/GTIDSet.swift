@@ -45,7 +45,7 @@ public struct GTIDSet: Sendable, Equatable, CustomStringConvertible {
 
     /// The set as `SELECT @@gtid_executed` prints it (`Gtid_set::default_string_format`): per uuid
     /// `uuid:1-13:15` (intervals inclusive, a single GNO alone), then each tag of that uuid as `:tag:1-2`; uuids in
-    /// byte order, separated by `",\n"` as MySQL does; untagged intervals before the tags, tags in byte order.
+    /// byte order, separated by `","` (MySQL prints `",\n"`; one line suits JSON and logs); untagged intervals before the tags, tags in byte order.
     /// An empty set is the empty string.
     public var description: String {
         let sorted = entries.enumerated().sorted { left, right in
@@ -57,7 +57,7 @@ public struct GTIDSet: Sendable, Equatable, CustomStringConvertible {
             let sameUUID = previous.map { $0.uuid == entry.uuid } ?? false
             let sameTag = sameUUID && previous.map { $0.tag == entry.tag } ?? false
             if !sameUUID {
-                if previous != nil { text += ",\n" }
+                if previous != nil { text += "," }
                 text += MySQLGTID.uuidString(entry.uuid)
             }
             if !sameTag, let tag = entry.tag {

@@ -40,18 +40,18 @@ public struct RowCursor {
         let offset = event.isPreGA ? 1 : 0
         switch event.kind {
         case .write:
-            try decoder.decode(&reader, present: event.presentBefore, into: &after, nullBitOffset: offset)
+            try decodeImage(present: event.presentBefore, into: &after, nullBitOffset: offset)
             documents?.remember(table: tableName, image: after, bytes: event.bytes, rebuilt: [:])
         case .delete:
-            try decoder.decode(&reader, present: event.presentBefore, into: &before, nullBitOffset: offset)
+            try decodeImage(present: event.presentBefore, into: &before, nullBitOffset: offset)
             documents?.forget(table: tableName, image: before, bytes: event.bytes)
         case .update:
-            try decoder.decode(&reader, present: event.presentBefore, into: &before, nullBitOffset: offset)
+            try decodeImage(present: event.presentBefore, into: &before, nullBitOffset: offset)
             var rebuilt: [Int: JSONValue] = [:]
             if event.isPartialUpdate {
                 rebuilt = try decodePartialAfter(before: before, after: &after)
             } else {
-                try decoder.decode(&reader, present: event.presentAfter, into: &after, nullBitOffset: offset)
+                try decodeImage(present: event.presentAfter, into: &after, nullBitOffset: offset)
             }
             if let documents {
                 documents.forget(table: tableName, image: before, bytes: event.bytes)
@@ -73,6 +73,26 @@ public struct RowCursor {
     /// With the before document in the event (`binlog_row_image=FULL`) the diff is applied and the after image is
     /// complete. Under MINIMAL/NOBLOB the before document is not in the binlog: the value is then rendered as
     /// `{"$partial_json_update":[{"op":"replace","path":"$.a","value":…},…]}` so nothing is lost or invented.
+    /// One image, read through a raw view of the event's bytes (the hot path).
+    private mutating func decodeImage(present: Range<Int>, into values: inout [ColumnValue],
+                                      nullBitOffset: Int) throws(DecodeError) {
+        var failure: DecodeError?
+        var position = reader.position
+        let end = reader.end
+        let decoder = self.decoder
+        event.bytes.withUnsafeBytes { raw in
+            var rawReader = RawByteReader(raw, position: position, end: end)
+            do throws(DecodeError) {
+                try decoder.decode(&rawReader, present: present, into: &values, nullBitOffset: nullBitOffset)
+            } catch {
+                failure = error
+            }
+            position = rawReader.position
+        }
+        if let failure { throw failure }
+        reader.position = position
+    }
+
     /// Returns the documents it rebuilt, by column.
     private mutating func decodePartialAfter(before: [ColumnValue], after: inout [ColumnValue]) throws(DecodeError) -> [Int: JSONValue] {
         var rebuilt: [Int: JSONValue] = [:]

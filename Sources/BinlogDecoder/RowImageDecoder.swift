@@ -32,23 +32,24 @@ public struct RowImageDecoder: Sendable {
     /// as `.bytes(diffRange)` and the caller applies them.
     /// Pre-GA rows events (v0, MySQL 5.1.5–5.1.17 and its development trees) copy the record's null bytes, whose
     /// first bit is the record's reserved "X" bit: the column null bits start one bit later (`nullBitOffset` 1).
-    public func decode(_ reader: inout ByteReader, present: Range<Int>, into values: inout [ColumnValue],
-                       partialJSON: [Bool]? = nil, nullBitOffset: Int = 0) throws(DecodeError) {
-        let bytes = reader.bytes
+    public func decode<Reader: RowBytesReader>(
+        _ reader: inout Reader, present: Range<Int>, into values: inout [ColumnValue],
+        partialJSON: [Bool]? = nil, nullBitOffset: Int = 0
+    ) throws(DecodeError) {
         let count = columns.count
         if values.count != count {
             values = [ColumnValue](repeating: .absent, count: count)
         }
         var presentCount = 0
-        for index in 0..<count where bitIsSet(bytes, present, index) { presentCount += 1 }
+        for index in 0..<count where bitIsSet(reader, present, index) { presentCount += 1 }
         let nullBitmap = try reader.readRange((presentCount + nullBitOffset + 7) / 8, "row null bitmap")
         var nullIndex = nullBitOffset
         for index in 0..<count {
-            guard bitIsSet(bytes, present, index) else {
+            guard bitIsSet(reader, present, index) else {
                 values[index] = .absent
                 continue
             }
-            let isNull = bitIsSet(bytes, nullBitmap, nullIndex)
+            let isNull = bitIsSet(reader, nullBitmap, nullIndex)
             nullIndex += 1
             if isNull {
                 values[index] = .null
@@ -69,7 +70,13 @@ public struct RowImageDecoder: Sendable {
         return byte < bitmap.upperBound && bytes[byte] & (1 << UInt8(index & 7)) != 0
     }
 
-    func decodeValue(_ reader: inout ByteReader, column: Layout, index: Int) throws(DecodeError) -> ColumnValue {
+    @inline(__always)
+    func bitIsSet<Reader: RowBytesReader>(_ reader: Reader, _ bitmap: Range<Int>, _ index: Int) -> Bool {
+        let byte = bitmap.lowerBound + index / 8
+        return byte < bitmap.upperBound && reader.byte(at: byte) & (1 << UInt8(index & 7)) != 0
+    }
+
+    func decodeValue<Reader: RowBytesReader>(_ reader: inout Reader, column: Layout, index: Int) throws(DecodeError) -> ColumnValue {
         let unsigned = column.unsigned
         switch column.type {
         case 1 /* tiny */:
@@ -177,7 +184,7 @@ public struct RowImageDecoder: Sendable {
     @inline(__always)
     func fsp(_ column: Layout) -> UInt8 { UInt8(min(6, column.meta)) }
 
-    func readLengthPrefixed(_ reader: inout ByteReader, column: Layout, index: Int) throws(DecodeError) -> Range<Int> {
+    func readLengthPrefixed<Reader: RowBytesReader>(_ reader: inout Reader, column: Layout, index: Int) throws(DecodeError) -> Range<Int> {
         let prefix = Int(column.meta)
         guard (1...4).contains(prefix) else {
             throw DecodeError(.malformed, "column \(index + 1): \(ColumnType(rawValue: column.type).name) length prefix of \(prefix) bytes")

@@ -106,25 +106,26 @@ public final class BinlogFileReader {
     }
 
     private func readDirect(at position: UInt64, count: Int) throws(CDCError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
-        var done = 0
         var failure: String?
-        buffer.withUnsafeMutableBytes { raw in
+        // Filled by pread; never read before it is written (initializedCount says how much was).
+        let buffer = [UInt8](unsafeUninitializedCapacity: count) { raw, initializedCount in
+            var done = 0
             while done < count {
-                guard let base = raw.baseAddress else { return }
+                guard let base = raw.baseAddress else { break }
                 let got = pread(descriptor, base + done, count - done, off_t(position) + off_t(done))
                 if got < 0 {
                     if errno == EINTR { continue }
                     failure = Self.errnoText()
-                    return
+                    break
                 }
-                if got == 0 { return }
+                if got == 0 { break }
                 done += got
             }
+            initializedCount = done
         }
         if let failure { throw CDCError(.io, "read failed at offset \(position): \(failure)", file: path) }
-        guard done == count else {
-            throw CDCError.decode(DecodeError(.truncated, "file shrank while reading: \(done) of \(count) bytes at \(position)", offset: position), file: path)
+        guard buffer.count == count else {
+            throw CDCError.decode(DecodeError(.truncated, "file shrank while reading: \(buffer.count) of \(count) bytes at \(position)", offset: position), file: path)
         }
         return buffer
     }

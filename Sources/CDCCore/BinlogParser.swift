@@ -35,6 +35,8 @@ public final class BinlogParser {
     /// JSON documents of recent rows, to complete partial JSON updates logged with a minimal before image.
     private let jsonDocuments = JSONDocumentCache()
     private var fileNameJSON: [UInt8] = []
+    /// Renders rows on worker threads (nil in events mode, which writes on this thread).
+    private var pool: RowRenderPool?
     private var fileName = ""
 
     public init(options: Options, output: OutputWriter, decompressor: (any Decompressor)?,
@@ -54,10 +56,25 @@ public final class BinlogParser {
             statistics.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         }
         defer { collectRowCounts() }
+        let pool = options.eventsMode ? nil : RowRenderPool(output: output, decodeOnly: options.decodeOnly, workers: 2)
+        self.pool = pool
+        defer {
+            statistics.records = pool?.records ?? statistics.records
+            self.pool = nil
+        }
         for (index, path) in paths.enumerated() {
             do {
                 try parseFile(path, first: index == 0, last: index == paths.count - 1)
+                // Records carry their file's name: finish them before the next file starts.
+                try pool?.drain()
             } catch {
+                // Write everything decoded before the damage (an earlier error in a batch wins).
+                do {
+                    try pool?.drain()
+                } catch let earlier {
+                    try? output.flush()
+                    throw earlier
+                }
                 try? output.flush()
                 throw error
             }
@@ -148,11 +165,8 @@ public final class BinlogParser {
             let info = options.filter.accepts(database: map.database, table: map.table) ? TableRenderInfo(map: map) : nil
             renderInfos[map.tableID] = (map, info)
         case .rows(let rowsEvent):
-            if options.decodeOnly {
-                rows = try decodeRows(rowsEvent, event: event, decoder: decoder, path: path)
-                statistics.records += rows
-            } else if !options.eventsMode {
-                rows = try emitRows(rowsEvent, event: event, decoder: decoder, path: path, rowBase: rowBase)
+            if let pool {
+                rows = try emitRows(rowsEvent, event: event, decoder: decoder, path: path, rowBase: rowBase, pool: pool)
             } else {
                 rows = countRows(rowsEvent, decoder: decoder)
             }
@@ -173,20 +187,6 @@ public final class BinlogParser {
         return rows
     }
 
-    private func decodeRows(_ rowsEvent: RowsEvent, event: BinlogEvent, decoder: EventDecoder,
-                            path: String) throws(CDCError) -> Int {
-        if rowsEvent.columnCount == 0 { return 0 }
-        guard let map = decoder.tableMap(for: rowsEvent.tableID) else { return 0 }
-        var count = 0
-        do {
-            var cursor = try RowCursor(event: rowsEvent, columns: map.columns, isMariaDB: decoder.format.isMariaDB)
-            while try cursor.next(before: &before, after: &after) { count += 1 }
-        } catch {
-            throw CDCError.decode(error.at(offset: event.offset, eventType: event.header.type.rawValue), file: path)
-        }
-        return count
-    }
-
     private func countRows(_ rowsEvent: RowsEvent, decoder: EventDecoder) -> Int {
         guard let map = decoder.tableMap(for: rowsEvent.tableID),
               var cursor = try? RowCursor(event: rowsEvent, columns: map.columns, isMariaDB: decoder.format.isMariaDB)
@@ -196,8 +196,11 @@ public final class BinlogParser {
         return count
     }
 
+    /// Queues the rows of one event for decoding and rendering. Events whose rendering depends on what came
+    /// before (JSON document cache) or whose row count is needed at once (inside a compressed transaction) run
+    /// here, in order; the rest run on the render pool. Returns the rows done here (0 when queued).
     private func emitRows(_ rowsEvent: RowsEvent, event: BinlogEvent, decoder: EventDecoder, path: String,
-                          rowBase: Int) throws(CDCError) -> Int {
+                          rowBase: Int, pool: RowRenderPool) throws(CDCError) -> Int {
         // A rows event over no columns (a "dummy" event old servers write to end a statement) carries no row.
         if rowsEvent.columnCount == 0 { return 0 }
         guard let map = decoder.tableMap(for: rowsEvent.tableID) else {
@@ -221,27 +224,26 @@ public final class BinlogParser {
         case .update: operation = .update
         case .delete: operation = .delete
         }
-        var count = 0
-        do {
-            var cursor = try RowCursor(event: rowsEvent, columns: info.map.columns, isMariaDB: decoder.format.isMariaDB,
-                                       documents: jsonDocuments, tableName: info.qualifiedName)
-            var source = RecordRenderer.Source(
-                serverID: event.header.serverID, file: fileNameJSON, position: event.offset, row: rowBase,
-                gtid: gtid, timestamp: event.header.timestamp)
-            while try cursor.next(before: &before, after: &after) {
-                source.row = rowBase + count
-                try renderer.append(operation, table: info,
-                                    before: rowsEvent.kind == .write ? nil : before,
-                                    after: rowsEvent.kind == .delete ? nil : after,
-                                    bytes: rowsEvent.bytes, side: cursor.sideBytes, source: source,
-                                    into: &output.buffer)
-                count += 1
-                statistics.records += 1
-            }
-        } catch {
-            throw CDCError.decode(error.at(offset: event.offset, eventType: event.header.type.rawValue), file: path)
+        var job = RowsJob(
+            event: rowsEvent, info: info, operation: operation, isMariaDB: decoder.format.isMariaDB,
+            source: RecordRenderer.Source(serverID: event.header.serverID, file: fileNameJSON, position: event.offset,
+                                          row: rowBase, gtid: gtid, timestamp: event.header.timestamp),
+            offset: event.offset, eventType: event.header.type.rawValue, path: path)
+        let inOrder = event.inPayload || (info.hasJSONColumns && !options.decodeOnly)
+        guard inOrder else {
+            try pool.add(job)
+            return 0
         }
-        info.rowCounts[operation.index] += count
+        var out = OutputBuffer(capacity: 4096)
+        let (count, failure) = job.run(into: &out, before: &before, after: &after, decodeOnly: options.decodeOnly,
+                                       documents: options.decodeOnly ? nil : jsonDocuments, info: info)
+        job.prerendered = out.array
+        job.prerenderedCount = count
+        try pool.add(job)
+        if let failure {
+            try pool.drain()
+            throw failure
+        }
         return count
     }
 

@@ -59,6 +59,8 @@ public final class TableRenderInfo: @unchecked Sendable {
     public let dbAndTable: [UInt8]
     /// `db.table`.
     public let qualifiedName: String
+    /// MySQL JSON columns need the order-dependent document cache (partial updates): rendered in order.
+    public let hasJSONColumns: Bool
     public let columns: [ColumnRenderInfo]
 
     public init(map: TableMap) {
@@ -70,6 +72,7 @@ public final class TableRenderInfo: @unchecked Sendable {
         JSONString.append(map.table, into: &prefix)
         dbAndTable = prefix.array
         qualifiedName = "\(map.database).\(map.table)"
+        hasJSONColumns = map.columns.contains { $0.type == .json }
         columns = map.columns.enumerated().map { ColumnRenderInfo(column: $1, index: $0) }
     }
 }

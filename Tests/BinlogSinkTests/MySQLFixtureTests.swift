@@ -115,6 +115,16 @@ enum MySQLFixtures {
     /// Files written by the WL#2325 development tree (server version 5.2.2-a_drop6p13): their event type numbers
     /// differ from the GA ones (see `ver51WL2325IsIntact`).
     static let wl2325Files: Set<String> = ["ver_5_1-wl2325_r.001", "ver_5_1-wl2325_s.001"]
+
+    /// MySQL's `event_type_permutation` for those trees (libbinlogevents, Format_description_event): the code in the
+    /// file → the GA code it stands for (16 TABLE_MAP, 17–19 PRE_GA_WRITE/UPDATE/DELETE_ROWS, 20 XID,
+    /// 21 BEGIN_LOAD_QUERY, 22 EXECUTE_LOAD_QUERY).
+    static let wl2325Permutation: [Int: Int] = [16: 19, 17: 20, 18: 21, 19: 22, 20: 16, 21: 17, 22: 18]
+
+    /// The GA type code of an event whose header says `code`, in file `name`.
+    static func gaTypeCode(_ code: Int, in name: String) -> Int {
+        wl2325Files.contains(name) ? wl2325Permutation[code] ?? code : code
+    }
 }
 
 @Suite("MySQL fixture binlogs end to end",
@@ -165,10 +175,10 @@ struct MySQLFixtureTests {
             let context = "event at \(header.pos)"
             if line.pos != header.pos { problems.append("\(context): pos \(line.pos.map(String.init) ?? "nil")") }
             if line.file != name { problems.append("\(context): file \(line.file ?? "nil")") }
-            // The WL#2325 files number their events differently (see ver51WL2325IsIntact): the decoder may print
-            // either the code in the file or the GA code it stands for.
-            if !MySQLFixtures.wl2325Files.contains(name), line["type_code"]?.integerValue != Int128(header.typeCode) {
-                problems.append("\(context): type_code \(line["type_code"]?.description ?? "nil") != \(header.typeCode)")
+            // The WL#2325 files number their events differently (see ver51WL2325IsIntact): type_code is the GA code.
+            let typeCode = MySQLFixtures.gaTypeCode(Int(header.typeCode), in: name)
+            if line["type_code"]?.integerValue != Int128(typeCode) {
+                problems.append("\(context): type_code \(line["type_code"]?.description ?? "nil") != \(typeCode)")
             }
             if line["size"]?.integerValue != Int128(header.size) { problems.append("\(context): size \(line["size"]?.description ?? "nil") != \(header.size)") }
             if line["next_pos"]?.integerValue != Int128(header.nextPos) { problems.append("\(context): next_pos \(line["next_pos"]?.description ?? "nil") != \(header.nextPos)") }
@@ -180,16 +190,16 @@ struct MySQLFixtureTests {
                 problems.append("\(context) (\(line.type ?? "?")): duplicate keys \(line.object.duplicateKeys) — a JSON object's names must be unique (RFC 8259 §4)")
             }
         }
-        // Event-type counts of the independent header walk in expected_values.json.
-        if !MySQLFixtures.wl2325Files.contains(name),
-           let counts = try MySQLFixtures.expectedValues()["files"]?[name]?["walk"]?["event_counts"]?.objectValue {
+        // Event-type counts of the independent header walk in expected_values.json (raw codes, so permuted for the
+        // WL#2325 files).
+        if let counts = try MySQLFixtures.expectedValues()["files"]?[name]?["walk"]?["event_counts"]?.objectValue {
             var expected: [Int: Int] = [:]
             for (typeName, count) in counts.entries {
                 guard let code = MySQLFixtures.walkTypeCodes[typeName], let count = count.integerValue else {
                     problems.append("unknown walk type \(typeName)")
                     continue
                 }
-                expected[code] = Int(count)
+                expected[MySQLFixtures.gaTypeCode(code, in: name), default: 0] += Int(count)
             }
             var actual: [Int: Int] = [:]
             for line in lines { if let code = line["type_code"]?.integerValue { actual[Int(code), default: 0] += 1 } }
@@ -277,7 +287,7 @@ struct MySQLFixtureTests {
     /// lengths of XID, BEGIN_LOAD_QUERY, EXECUTE_LOAD_QUERY. MySQL itself reads these files: its FDE code maps
     /// server versions matching `5.2.[0-2]-a_drop6*` through `event_type_permutation` (16 TABLE_MAP, 17–19
     /// PRE_GA_WRITE/UPDATE/DELETE_ROWS, 20 XID, 21 BEGIN_LOAD_QUERY, 22 EXECUTE_LOAD_QUERY). The "38-byte XID" is a
-    /// TABLE_MAP of test.t1 (INT, CHAR(50)). So: not damaged, exit 0.
+    /// TABLE_MAP of test.t1 (INT, CHAR(50)). So: not damaged, exit 0, and its rows are readable.
     @Test("ver_5_1-wl2325_r.001 is not damaged: it uses the WL#2325 tree's event numbering")
     func ver51WL2325IsIntact() throws {
         for name in MySQLFixtures.wl2325Files.sorted() {
@@ -308,6 +318,8 @@ struct MySQLFixtureTests {
         // Read with that numbering, the file's only table map is test.t1 (events at 428, 511, 612); an event line
         // that calls anything else a TABLE_MAP has read a rows event of that tree as one.
         let tableMaps = try MySQLFixtures.events("ver_5_1-wl2325_r.001").filter { $0.type == "TABLE_MAP" }
+        let rawR = try RawBinlog(contentsOf: try MySQLFixtures.url("ver_5_1-wl2325_r.001"))
+        #expect(tableMaps.compactMap { $0.pos } == rawR.walk().headers.filter { $0.typeCode == 16 }.map(\.pos), "type 16 is TABLE_MAP there")
         for line in tableMaps {
             #expect(line["db"] == .string("test") && line["table"] == .string("t1"), "not a table map of that tree: \(line)")
         }
@@ -315,14 +327,13 @@ struct MySQLFixtureTests {
         let run = try ParseRun.parse([try MySQLFixtures.url("ver_5_1-wl2325_r.001")])
         #expect(run.status == 0, "\(run.summary)")
         #expect(run.stderrLines.allSatisfy { BinlogSinkErrorLine($0) == nil }, "no error line: \(run.stderr)")
-        // Its rows (events 17–19 of that tree) are the same statements ver_5_1_23.001 logs with GA numbering. A
-        // decoder that applies MySQL's permutation emits exactly those; one that does not must emit nothing rather
-        // than misread them.
+        // Its rows (events 17–19 of that tree: pre-GA WRITE/UPDATE/DELETE_ROWS of test.t1) are the same statements
+        // ver_5_1_23.001 logs with GA numbering, so they must be the row images mariadb-binlog printed for that file:
+        // (0,'one'), (1,'two'); (0,'one')→(1,'one'), (1,'two')→(2,'two'); delete (2,'two').
         let records = try run.records()
-        if !records.isEmpty {
-            let images = try MariaDBBinlogText.parse(contentsOf: try MySQLFixtures.url("ver_5_1_23.001.mariadb-binlog.txt"))
-            expectNoProblems(MariaDBBinlogText.differences(records: records, images: images), "ver_5_1-wl2325_r.001 vs ver_5_1_23.001's rows")
-        }
+        #expect(records.count == 5)
+        let images = try MariaDBBinlogText.parse(contentsOf: try MySQLFixtures.url("ver_5_1_23.001.mariadb-binlog.txt"))
+        expectNoProblems(MariaDBBinlogText.differences(records: records, images: images), "ver_5_1-wl2325_r.001 vs ver_5_1_23.001's rows")
         // ver_5_1-wl2325_s.001's types 20–22 are XID/BEGIN_LOAD_QUERY/EXECUTE_LOAD_QUERY (INDEX.md's header walk
         // calls them PRE_GA rows events): it has no rows at all.
         #expect(try MySQLFixtures.records("ver_5_1-wl2325_s.001").isEmpty)
@@ -613,9 +624,9 @@ struct MySQLFixtureTests {
         }
         #expect(events[1]["db"] == .string("test") && events[1]["query"] == .string("create table t1(a int) engine= innodb"))
         #expect(events[12]["db"] == .string("mysql") && events[12]["query"] == .string("ROLLBACK"))
-        // ROTATE names the next file (its 8-byte position field is 4). The header's next_pos (1670) must stay
-        // what "next_pos" means; a second "next_pos" key for the rotate position is flagged as a duplicate key.
-        #expect(events[19]["next_file"] == .string("master-bin.000002"))
+        // ROTATE names the next file and the position in it (its 8-byte field: 4) as next_file / next_file_pos
+        // (docs/parse.md); "next_pos" stays the header's (1670), so no key may appear twice.
+        #expect(events[19]["next_file"] == .string("master-bin.000002") && events[19]["next_file_pos"] == .number("4"), "\(events[19])")
         #expect(events[19].object.duplicateKeys.isEmpty, "ROTATE line has duplicate keys \(events[19].object.duplicateKeys): \(events[19])")
     }
 
@@ -637,11 +648,10 @@ struct MySQLFixtureTests {
         let expectations = try MySQLFixtures.rustExpectations(name)
         let events = try MySQLFixtures.events(name)
         let previous = try #require(events.first { $0.type == "PREVIOUS_GTIDS" })
-        // The --events contract writes a tagged set as "uuid:1-13,uuid:tag:1-2". (MySQL's own canonical text groups
-        // a UUID's tags after its untagged intervals, "uuid:1-13:mytag:1-2"; both parse as the same set in MySQL —
-        // the contract has to pick one, and this test follows the contract as written.)
+        // MySQL's own text form (as `SELECT @@gtid_executed` prints it): a UUID's untagged intervals, then each of
+        // its tags with their intervals, "uuid:1-13:mytag:1-2"; different UUIDs joined by ",".
         #expect(previous["gtid_set"] == .string(try gtidSetText(expectations["previous_gtids"])))
-        #expect(previous["gtid_set"] == .string("55778904-0299-11f1-b1b8-4ef0c4956feb:1-13,55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:1-2"))
+        #expect(previous["gtid_set"] == .string("55778904-0299-11f1-b1b8-4ef0c4956feb:1-13:mytag:1-2"))
         let tagged = try #require(events.first { $0.type == "GTID_TAGGED" })
         #expect(tagged["type_code"] == .number("42"))
         let gtid = try #require(expectations["gtid_tagged"])
@@ -670,7 +680,8 @@ struct MySQLFixtureTests {
     /// MySQL's text form of a GTID set from expected_values.json's `[{uuid, tag, intervals: [[start, end)]}]`.
     private func gtidSetText(_ value: JSONValue?) throws -> String {
         let sets = try #require(value?.arrayValue)
-        return try sets.map { set in
+        var groups: [(uuid: String, parts: [String])] = []
+        for set in sets {
             let uuid = try #require(set["uuid"]?.stringValue)
             let tag = set["tag"]?.stringValue
             let intervals = try #require(set["intervals"]?.arrayValue).map { interval -> String in
@@ -678,8 +689,14 @@ struct MySQLFixtureTests {
                 let end = (interval.arrayValue?.last?.integerValue ?? 1) - 1
                 return start == end ? "\(start)" : "\(start)-\(end)"
             }
-            return ([uuid] + (tag.map { [$0] } ?? []) + [intervals.joined(separator: ":")]).joined(separator: ":")
-        }.joined(separator: ",")
+            let part = ((tag.map { [$0] } ?? []) + intervals).joined(separator: ":")
+            if let last = groups.indices.last, groups[last].uuid == uuid {
+                groups[last].parts.append(part)
+            } else {
+                groups.append((uuid, [part]))
+            }
+        }
+        return groups.map { ([$0.uuid] + $0.parts).joined(separator: ":") }.joined(separator: ",")
     }
 }
 

@@ -1,0 +1,173 @@
+/// A whole binlog file from a throwaway MariaDB 10.11.19-MariaDB-0+deb12u1-log (CRC32 checksums, `binlog_row_metadata=FULL`), 2 KiB, written by
+/// `scripts/vectors/make_mariadb_vectors.py` with these statements (session time zone +00:00):
+///
+///     SET TIMESTAMP=1700000000
+///     CREATE TABLE shop.orders (id INT PRIMARY KEY, note VARCHAR(20) CHARACTER SET utf8mb4)
+///     INSERT INTO shop.orders VALUES (7, 'old')
+///     UPDATE shop.orders SET note = 'new' WHERE id = 7
+///     CREATE TABLE shop.t_minimal (id INT PRIMARY KEY, a INT, b VARCHAR(10) CHARACTER SET utf8mb4, c INT)
+///     INSERT INTO shop.t_minimal VALUES (1, 10, 'x', NULL), (2, 20, 'y', 5)
+///     SET SESSION binlog_row_image=MINIMAL
+///     UPDATE shop.t_minimal SET b = 'z' WHERE id = 1
+///     DELETE FROM shop.t_minimal WHERE id = 2
+///     SET SESSION binlog_row_image=FULL
+///
+/// What `mariadb-binlog -vv --base64-output=DECODE-ROWS` printed for it (the independent decoder the expectations
+/// come from), events and rows only:
+///
+///     # at 4
+///     #261121 23:03:27 server id 1  end_log_pos 256 CRC32 0x67cfc1ed  Start: binlog v 4, server v 10.11.19-MariaDB-0+deb12u1-log created 261121 23:03:27
+///     # at 256
+///     #261121 23:03:27 server id 1  end_log_pos 299 CRC32 0xf591b44a  Gtid list [0-1-882]
+///     # at 299
+///     #261121 23:03:27 server id 1  end_log_pos 342 CRC32 0x5f7ecd13  Binlog checkpoint mysql-bin.000005
+///     # at 342
+///     #261121 23:03:27 server id 1  end_log_pos 385 CRC32 0x22f913d3  Binlog checkpoint mysql-bin.000006
+///     # at 385
+///     #231114 22:13:20 server id 1  end_log_pos 427 CRC32 0x7785a23c  GTID 0-1-883 ddl
+///     # at 427
+///     #231114 22:13:20 server id 1  end_log_pos 584 CRC32 0x3f9ea152  Query thread_id=8 exec_time=95302207 error_code=0 xid=1366
+///     # at 584
+///     #231114 22:13:20 server id 1  end_log_pos 626 CRC32 0x3fb018f9  GTID 0-1-884 trans
+///     # at 626
+///     # at 690
+///     #231114 22:13:20 server id 1  end_log_pos 690 CRC32 0xc30e8d7f  Annotate_rows:
+///     #Q> INSERT INTO shop.orders VALUES (7, 'old')
+///     #231114 22:13:20 server id 1  end_log_pos 761 CRC32 0x03980817  Table_map: `shop`.`orders` mapped to number 172
+///     # at 761
+///     #231114 22:13:20 server id 1  end_log_pos 803 CRC32 0xd5f9494b  Write_rows: table id 172 flags: STMT_END_F
+///     ### INSERT INTO `shop`.`orders`
+///     ### SET
+///     ###   @1=7 /* INT meta=0 nullable=0 is_null=0 */
+///     ###   @2='old' /* VARSTRING(80) meta=80 nullable=1 is_null=0 */
+///     # at 803
+///     #231114 22:13:20 server id 1  end_log_pos 834 CRC32 0x7641d5ac  Xid = 1367
+///     # at 834
+///     #231114 22:13:20 server id 1  end_log_pos 876 CRC32 0x76b025f9  GTID 0-1-885 trans
+///     # at 876
+///     # at 947
+///     #231114 22:13:20 server id 1  end_log_pos 947 CRC32 0xf209e692  Annotate_rows:
+///     #Q> UPDATE shop.orders SET note = 'new' WHERE id = 7
+///     #231114 22:13:20 server id 1  end_log_pos 1018 CRC32 0x7fae428c  Table_map: `shop`.`orders` mapped to number 172
+///     # at 1018
+///     #231114 22:13:20 server id 1  end_log_pos 1070 CRC32 0x8c5db3ed  Update_rows: table id 172 flags: STMT_END_F
+///     ### UPDATE `shop`.`orders`
+///     ### WHERE
+///     ###   @1=7 /* INT meta=0 nullable=0 is_null=0 */
+///     ###   @2='old' /* VARSTRING(80) meta=80 nullable=1 is_null=0 */
+///     ### SET
+///     ###   @1=7 /* INT meta=0 nullable=0 is_null=0 */
+///     ###   @2='new' /* VARSTRING(80) meta=80 nullable=1 is_null=0 */
+///     # at 1070
+///     #231114 22:13:20 server id 1  end_log_pos 1101 CRC32 0x848675ae  Xid = 1368
+///     # at 1101
+///     #231114 22:13:20 server id 1  end_log_pos 1143 CRC32 0x388a8096  GTID 0-1-886 ddl
+///     # at 1143
+///     #231114 22:13:20 server id 1  end_log_pos 1314 CRC32 0x55907786  Query thread_id=8 exec_time=95302207 error_code=0 xid=1369
+///     # at 1314
+///     #231114 22:13:20 server id 1  end_log_pos 1356 CRC32 0x02173f84  GTID 0-1-887 trans
+///     # at 1356
+///     # at 1448
+///     #231114 22:13:20 server id 1  end_log_pos 1448 CRC32 0x977a5d2c  Annotate_rows:
+///     #Q> INSERT INTO shop.t_minimal VALUES (1, 10, 'x', NULL), (2, 20, 'y', 5)
+///     #231114 22:13:20 server id 1  end_log_pos 1525 CRC32 0xde047bf2  Table_map: `shop`.`t_minimal` mapped to number 173
+///     # at 1525
+///     #231114 22:13:20 server id 1  end_log_pos 1584 CRC32 0xafd083a1  Write_rows: table id 173 flags: STMT_END_F
+///     ### INSERT INTO `shop`.`t_minimal`
+///     ### SET
+///     ###   @1=1 /* INT meta=0 nullable=0 is_null=0 */
+///     ###   @2=10 /* INT meta=0 nullable=1 is_null=0 */
+///     ###   @3='x' /* VARSTRING(40) meta=40 nullable=1 is_null=0 */
+///     ###   @4=NULL /* INT meta=0 nullable=1 is_null=1 */
+///     ### INSERT INTO `shop`.`t_minimal`
+///     ### SET
+///     ###   @1=2 /* INT meta=0 nullable=0 is_null=0 */
+///     ###   @2=20 /* INT meta=0 nullable=1 is_null=0 */
+///     ###   @3='y' /* VARSTRING(40) meta=40 nullable=1 is_null=0 */
+///     ###   @4=5 /* INT meta=0 nullable=1 is_null=0 */
+///     # at 1584
+///     #231114 22:13:20 server id 1  end_log_pos 1615 CRC32 0x47910335  Xid = 1370
+///     # at 1615
+///     #231114 22:13:20 server id 1  end_log_pos 1657 CRC32 0xaf99b325  GTID 0-1-888 trans
+///     # at 1657
+///     # at 1726
+///     #231114 22:13:20 server id 1  end_log_pos 1726 CRC32 0x72ca73fc  Annotate_rows:
+///     #Q> UPDATE shop.t_minimal SET b = 'z' WHERE id = 1
+///     #231114 22:13:20 server id 1  end_log_pos 1803 CRC32 0xa73a87b5  Table_map: `shop`.`t_minimal` mapped to number 173
+///     # at 1803
+///     #231114 22:13:20 server id 1  end_log_pos 1845 CRC32 0x1b380e7e  Update_rows: table id 173 flags: STMT_END_F
+///     ### UPDATE `shop`.`t_minimal`
+///     ### WHERE
+///     ###   @1=1 /* INT meta=0 nullable=0 is_null=0 */
+///     ### SET
+///     ###   @3='z' /* VARSTRING(40) meta=40 nullable=1 is_null=0 */
+///     # at 1845
+///     #231114 22:13:20 server id 1  end_log_pos 1876 CRC32 0x75e2d4b6  Xid = 1372
+///     # at 1876
+///     #231114 22:13:20 server id 1  end_log_pos 1918 CRC32 0x370eaaf2  GTID 0-1-889 trans
+///     # at 1918
+///     # at 1980
+///     #231114 22:13:20 server id 1  end_log_pos 1980 CRC32 0xf82284bf  Annotate_rows:
+///     #Q> DELETE FROM shop.t_minimal WHERE id = 2
+///     #231114 22:13:20 server id 1  end_log_pos 2057 CRC32 0xd0fba076  Table_map: `shop`.`t_minimal` mapped to number 173
+///     # at 2057
+///     #231114 22:13:20 server id 1  end_log_pos 2095 CRC32 0x3664736f  Delete_rows: table id 173 flags: STMT_END_F
+///     ### DELETE FROM `shop`.`t_minimal`
+///     ### WHERE
+///     ###   @1=2 /* INT meta=0 nullable=0 is_null=0 */
+///     # at 2095
+///     #231114 22:13:20 server id 1  end_log_pos 2126 CRC32 0x2abde7ea  Xid = 1373
+///     # at 2126
+///     #231114 22:13:20 server id 1  end_log_pos 2173 CRC32 0xbca6760f  Rotate to mysql-bin.000007  pos: 4
+enum MariaDBShopBinlog {
+    static let fileName = "mysql-bin.000006"
+    static let hex =
+        """
+        fe62696e3f23026b0f01000000fc000000000100000000040031302e31312e31392d4d6172696144422d302b64656231
+        3275312d6c6f6700000000000000000000000000000000000000000000000013380d000800120004040404120000e400
+        041a08000000080808020000000a0a0a0000000000000a0a0a0000000000000000000000000000000000000000000000
+        000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000
+        000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000
+        041304000d0808080a0a0a01edc1cf673f23026ba3010000002b0000002b010000000001000000000000000100000072
+        030000000000004ab491f53f23026ba1010000002b000000560100000000100000006d7973716c2d62696e2e30303030
+        303513cd7e5f3f23026ba1010000002b000000810100000000100000006d7973716c2d62696e2e303030303036d313f9
+        2200f15365a2010000002a000000ab0100000800730300000000000000000000290000000000003ca2857700f1536502
+        010000009d000000480200000000080000003f32ae05000000230000000000010100002054000000000603737464042d
+        002d00080081560500000000000000435245415445205441424c452073686f702e6f72646572732028696420494e5420
+        5052494d415259204b45592c206e6f746520564152434841522832302920434841524143544552205345542075746638
+        6d62342952a19e3f00f15365a2010000002a0000007202000008007403000000000000000000000c000000000000f918
+        b03f00f15365a00100000040000000b20200000000494e5345525420494e544f2073686f702e6f72646572732056414c
+        5545532028372c20276f6c6427297f8d0ec300f15365130100000047000000f90200000000ac00000000000100047368
+        6f7000066f72646572730002030f0250000201010002012d0408026964046e6f74650801001708980300f15365170100
+        00002a000000230300000000ac000000000001000203fc07000000036f6c644b49f9d500f1536510010000001f000000
+        4203000000005705000000000000acd5417600f15365a2010000002a0000006c03000008007503000000000000000000
+        000c000000000000f925b07600f15365a00100000047000000b303000000005550444154452073686f702e6f72646572
+        7320534554206e6f7465203d20276e657727205748455245206964203d203792e609f200f15365130100000047000000
+        fa0300000000ac000000000001000473686f7000066f72646572730002030f0250000201010002012d0408026964046e
+        6f74650801008c42ae7f00f153651801000000340000002e0400000000ac00000000000100020303fc07000000036f6c
+        64fc07000000036e6577edb35d8c00f1536510010000001f0000004d04000000005805000000000000ae75868400f153
+        65a2010000002a0000007704000008007603000000000000000000002900000000000096808a3800f153650201000000
+        ab000000220500000000080000003f32ae05000000230000000000010100002054000000000603737464042d002d0008
+        0081590500000000000000435245415445205441424c452073686f702e745f6d696e696d616c2028696420494e542050
+        52494d415259204b45592c206120494e542c206220564152434841522831302920434841524143544552205345542075
+        7466386d62342c206320494e54298677905500f15365a2010000002a0000004c05000008007703000000000000000000
+        000c000000000000843f170200f15365a0010000005c000000a80500000000494e5345525420494e544f2073686f702e
+        745f6d696e696d616c2056414c5545532028312c2031302c202778272c204e554c4c292c2028322c2032302c20277927
+        2c2035292c5d7a9700f1536513010000004d000000f50500000000ad000000000001000473686f700009745f6d696e69
+        6d616c000403030f030228000e01010002012d0409026964016101620163080100f27b04de00f1536517010000003b00
+        0000300600000000ad00000000000100040ff8010000000a0000000178f00200000014000000017905000000a183d0af
+        00f1536510010000001f0000004f06000000005a050000000000003503914700f15365a2010000002a00000079060000
+        08007803000000000000000000000c00000000000025b399af00f15365a00100000045000000be060000000055504441
+        54452073686f702e745f6d696e696d616c205345542062203d20277a27205748455245206964203d2031fc73ca7200f1
+        536513010000004d0000000b0700000000ad000000000001000473686f700009745f6d696e696d616c000403030f0302
+        28000e01010002012d0409026964016101620163080100b5873aa700f1536518010000002a000000350700000000ad00
+        000000000100040104fe01000000fe017a7e0e381b00f1536510010000001f0000005407000000005c05000000000000
+        b6d4e27500f15365a2010000002a0000007e07000008007903000000000000000000000c000000000000f2aa0e3700f1
+        5365a0010000003e000000bc070000000044454c4554452046524f4d2073686f702e745f6d696e696d616c2057484552
+        45206964203d2032bf8422f800f1536513010000004d000000090800000000ad000000000001000473686f700009745f
+        6d696e696d616c000403030f030228000e01010002012d040902696401610162016308010076a0fbd000f15365190100
+        0000260000002f0800000000ad000000000001000401fe020000006f73643600f1536510010000001f0000004e080000
+        00005d05000000000000eae7bd2a00f1536504010000002f0000007d080000000004000000000000006d7973716c2d62
+        696e2e3030303030370f76a6bc
+        """
+}

@@ -88,14 +88,21 @@ public struct RawByteReader: RowBytesReader {
     public mutating func readPackedInt(_ what: StaticString) throws(DecodeError) -> UInt64 {
         let start = position
         let first = try readLE(1, what)
+        let width: Int
         switch first {
         case 0..<0xfb: return first
-        case 0xfc: return try readLE(2, what)
-        case 0xfd: return try readLE(3, what)
-        case 0xfe: return try readLE(8, what)
+        case 0xfc: width = 2
+        case 0xfd: width = 3
+        case 0xfe: width = 8
         default:
             position = start
             throw DecodeError(.malformed, "\(what): invalid length-encoded integer prefix 0x\(String(first, radix: 16))")
         }
+        // A cut-off value leaves the prefix unread too, as ByteReader does.
+        guard width <= end - position else {
+            position = start
+            throw shortInput(width + 1, what)
+        }
+        return try readLE(width, what)
     }
 }

@@ -5,7 +5,7 @@ import Dispatch
 /// the results strictly in binlog order. Memory is bounded: at most `maxInFlight` batches of about
 /// `batchInputBytes` of events each are in flight; the reader waits for the oldest when that is reached.
 final class RowRenderPool {
-    static let batchInputBytes = 1 << 20
+    static let batchInputBytes = 512 << 10
     static let maxJobsPerBatch = 4096
     let maxInFlight: Int
     let decodeOnly: Bool

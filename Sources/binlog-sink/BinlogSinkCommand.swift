@@ -1,8 +1,21 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The root command only declares the tree; each subcommand lives in its own file.
 @main
 struct BinlogSinkCommand: ParsableCommand {
+    static func main() {
+        #if canImport(Glibc)
+        // glibc gives every thread its own malloc arena and keeps freed memory in each: with render workers that
+        // multiplies peak memory for nothing. Two arenas are plenty for this process.
+        _ = glibcMallopt(-8 /* M_ARENA_MAX, malloc.h */, 2)
+        #endif
+        Self.main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "binlog-sink",
         abstract: "Change data capture from MySQL and MariaDB row-based binlogs.",
@@ -14,3 +27,9 @@ struct BinlogSinkCommand: ParsableCommand {
         subcommands: [ParseCommand.self, BenchCommand.self]
     )
 }
+
+#if canImport(Glibc)
+/// glibc's `mallopt` (declared in malloc.h, which the Glibc module does not export).
+@_silgen_name("mallopt")
+func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif

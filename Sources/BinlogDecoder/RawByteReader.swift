@@ -98,7 +98,7 @@ public struct RawByteReader: RowBytesReader {
             position = start
             throw DecodeError(.malformed, "\(what): invalid length-encoded integer prefix 0x\(String(first, radix: 16))")
         }
-        // A cut-off value leaves the prefix unread too, as ByteReader does.
+        // A cut-off value leaves the prefix unread too, like every other failed read (as ByteReader does).
         guard width <= end - position else {
             position = start
             throw shortInput(width + 1, what)

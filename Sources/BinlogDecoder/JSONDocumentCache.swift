@@ -9,6 +9,8 @@
 public final class JSONDocumentCache {
     public static let maxRowsPerTable = 4096
     public static let maxDocumentSize = 1 << 20
+    /// All remembered rows together stay under this many bytes; the oldest go first.
+    public static let maxTotalBytes = 64 << 20
 
     enum Document {
         case binary([UInt8])
@@ -20,9 +22,12 @@ public final class JSONDocumentCache {
         var columns: [[UInt8]?]
         /// Documents by column index.
         var documents: [Int: Document]
+        /// What this row costs, roughly, for the memory budget.
+        var size: Int
     }
 
     private var tables: [String: [Row]] = [:]
+    private var totalBytes = 0
 
     public init() {}
 
@@ -38,10 +43,27 @@ public final class JSONDocumentCache {
         }
         guard !documents.isEmpty else { return }
         let identity = image.map { Self.identity($0, bytes: bytes) }
-        var rows = tables[table, default: []]
-        rows.removeAll { Self.matches(row: $0, identity: identity) }
-        if rows.count >= Self.maxRowsPerTable { rows.removeFirst(rows.count - Self.maxRowsPerTable + 1) }
-        rows.append(Row(columns: identity, documents: documents))
+        var size = 64
+        for column in identity { size += (column?.count ?? 0) + 16 }
+        for document in documents.values {
+            if case .binary(let data) = document { size += data.count } else { size += 256 }
+        }
+        // Older rows of the same identity stay until evicted: lookups go newest first, so they are never used.
+        var rows = tables.removeValue(forKey: table) ?? []
+        while !rows.isEmpty && (rows.count >= Self.maxRowsPerTable || totalBytes + size > Self.maxTotalBytes) {
+            totalBytes -= rows.removeFirst().size
+        }
+        while totalBytes + size > Self.maxTotalBytes, let other = tables.keys.first {
+            // Other tables give way too when this one alone cannot make room.
+            for row in tables[other] ?? [] { totalBytes -= row.size }
+            tables[other] = nil
+        }
+        guard totalBytes + size <= Self.maxTotalBytes else {
+            tables[table] = rows
+            return
+        }
+        rows.append(Row(columns: identity, documents: documents, size: size))
+        totalBytes += size
         tables[table] = rows
     }
 
@@ -49,7 +71,11 @@ public final class JSONDocumentCache {
     func forget(table: String, image: [ColumnValue], bytes: [UInt8]) {
         guard var rows = tables[table] else { return }
         let identity = image.map { Self.identity($0, bytes: bytes) }
-        rows.removeAll { Self.matches(row: $0, identity: identity) }
+        rows.removeAll { row in
+            guard Self.matches(row: row, identity: identity) else { return false }
+            totalBytes -= row.size
+            return true
+        }
         tables[table] = rows
     }
 

@@ -109,7 +109,13 @@ public enum TemporalFormat {
     /// MariaDB 5.3 DATETIME(n): big-endian `pack_time() >> shift`.
     static func readMariaDateTimeHires<Reader: RowBytesReader>(_ reader: inout Reader, fsp: UInt8) throws(DecodeError) -> DateTimeValue {
         let digits = Int(min(fsp, 6))
-        var packed = try reader.readBE(mariaDateTimeHiresBytes[digits], "DATETIME") * UInt64(powersOf10[6 - digits])
+        let stored = try reader.readBE(mariaDateTimeHiresBytes[digits], "DATETIME")
+        // 6 bytes × 10^5 (fsp 1) and 7 bytes × 10^3 (fsp 3) can exceed 64 bits in a damaged row.
+        let (scaled, overflow) = stored.multipliedReportingOverflow(by: UInt64(powersOf10[6 - digits]))
+        guard !overflow else {
+            throw DecodeError(.malformed, "DATETIME(\(digits)) value 0x\(String(stored, radix: 16)) is out of range")
+        }
+        var packed = scaled
         let micros = packed % 1_000_000
         packed /= 1_000_000
         let second = packed % 60

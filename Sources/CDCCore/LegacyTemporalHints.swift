@@ -16,12 +16,18 @@ public struct LegacyTemporalHints: Sendable {
             guard let table = CreateTableParser.parse(query) else { return }
             tables[key(table.database ?? defaultDatabase, table.name)] = table.columns
         } else if head.hasPrefix("alter") || head.hasPrefix("drop") || head.hasPrefix("rename") {
-            // The affected tables are named after the keyword; drop every hint whose table name appears.
-            let lowered = query.lowercased()
+            // The affected tables are named in the statement: drop every hint whose table name is one of its
+            // identifiers (whole names, quoted or not — never a substring of another word).
+            var names = Set<String>()
+            for token in CreateTableParser.tokenize(Array(query.utf8)) {
+                switch token {
+                case .word(let text), .quoted(let text): names.insert(text.lowercased())
+                default: break
+                }
+            }
             tables = tables.filter { entry in
                 guard let dot = entry.key.firstIndex(of: ".") else { return true }
-                let name = entry.key[entry.key.index(after: dot)...]
-                return !lowered.contains(name.lowercased())
+                return !names.contains(entry.key[entry.key.index(after: dot)...].lowercased())
             }
         }
     }

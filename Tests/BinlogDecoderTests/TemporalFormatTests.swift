@@ -112,4 +112,22 @@ import Testing
             }
         }
     }
+
+    /// Regression (fuzzing, FuzzRegressions "datetime-hires-overflow"): a MariaDB 5.3 DATETIME(1) or DATETIME(3) of
+    /// all-ones bytes overflowed 64 bits when scaled to microseconds and trapped; now it is malformed.
+    @Test(arguments: [UInt8(1), 3])
+    func hiresDateTimeOverflow(fsp: UInt8) {
+        var column = TableColumn(binlogType: .dateTime, meta: 0, nullable: true)
+        column.legacyFSP = fsp
+        let bytes: [UInt8] = [0x01, 0x00] + [UInt8](repeating: 0xff, count: 8)
+        var reader = ByteReader(bytes, range: 1..<bytes.count)
+        var values: [ColumnValue] = []
+        do {
+            try RowImageDecoder(columns: [column], isMariaDB: true).decode(&reader, present: 0..<1, into: &values)
+            Issue.record("DATETIME(\(fsp)) of 0xff bytes decoded: \(values)")
+        } catch {
+            #expect(error.code == .malformed)
+        }
+    }
 }
+

@@ -147,4 +147,23 @@ import Testing
         }
         #expect(expectedPosition == 2173)
     }
+
+    /// `mysql/vector.binlog`: dtb.foo rows (1, [1.1, 2.2, 3.3]) and (2, [1.0, -1.0, 0.0]) (INDEX.md / expected_values.json)
+    /// as arrays of float32 numbers.
+    @Test(.enabled(if: Fixtures.available, Fixtures.skipMessage))
+    func vectorFixture() throws {
+        let files = try TemporaryFiles()
+        let (lines, error) = try Self.parse([try Fixtures.path("mysql/vector.binlog")], in: files)
+        #expect(error == nil)
+        var vectors: [Int: [Float]] = [:]
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            guard object["table"] as? String == "foo", let after = object["after"] as? [String: Any],
+                  let id = after["id"] as? Int, let vector = after["vector_column"] as? [Double] else { continue }
+            vectors[id] = vector.map { Float($0) }
+        }
+        #expect(vectors[1] == [1.1, 2.2, 3.3])
+        #expect(vectors[2] == [1, -1, 0])
+    }
 }
+

@@ -12,6 +12,9 @@ public struct EventDecoder: Sendable {
     /// The body each cached table map was parsed from: a repeated, identical table map is not parsed again.
     private var tableMapBodies: [UInt64: [UInt8]] = [:]
     public var verifyChecksums: Bool
+    /// Leave the CRC32 of (uncompressed) rows events to whoever decodes their rows — on another thread — which
+    /// must call `RowsEvent.verifyChecksum` first. The event is still framed and its header read here.
+    public var deferRowsChecksum = false
     public var maxEventSize: Int
     public let decompressor: (any Decompressor)?
     /// CRC-32 over a buffer: the pure-Swift one unless an adapter offers a faster implementation (zlib's).
@@ -76,7 +79,9 @@ public struct EventDecoder: Sendable {
             guard bytes.count >= EventHeader.size + 4 else {
                 throw DecodeError(.badEventSize, "event of \(bytes.count) bytes cannot hold a checksum")
             }
-            if verifyChecksums { try verifyChecksum(bytes, maskInUseFlag: false) }
+            if verifyChecksums && !(deferRowsChecksum && header.type.rowsKind != nil && !header.type.isCompressedRows) {
+                try verifyChecksum(bytes, maskInUseFlag: false)
+            }
         }
         let body = EventHeader.size..<(bytes.count - (hasChecksum ? 4 : 0))
         let type = header.type
@@ -103,9 +108,11 @@ public struct EventDecoder: Sendable {
                 event.body = .tableMap(map)
             }
         case _ where type.rowsKind != nil:
-            event.body = .rows(try RowsEvent.parse(
+            var rows = try RowsEvent.parse(
                 bytes, body: body, type: type, postHeaderLength: format.postHeaderLength(of: type, fallback: 8),
-                decompressor: decompressor))
+                decompressor: decompressor)
+            rows.checksumPending = hasChecksum && verifyChecksums && deferRowsChecksum && !type.isCompressedRows
+            event.body = .rows(rows)
         case EventType.xid.rawValue:
             var reader = ByteReader(bytes, range: body)
             event.body = .xid(try reader.readUInt64LE("xid"))

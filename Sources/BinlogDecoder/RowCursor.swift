@@ -16,6 +16,9 @@ public struct RowCursor {
     /// `db.table`, the cache's key.
     let tableName: String
     let hasJSON: Bool
+    /// The columns of each image, listed once per event.
+    let beforeColumns: [Int]
+    let afterColumns: [Int]
 
     public init(event: RowsEvent, columns: [TableColumn], isMariaDB: Bool,
                 documents: JSONDocumentCache? = nil, tableName: String = "") throws(DecodeError) {
@@ -26,6 +29,14 @@ public struct RowCursor {
         self.event = event
         self.decoder = RowImageDecoder(columns: columns, isMariaDB: isMariaDB)
         self.reader = ByteReader(event.bytes, range: event.rows)
+        var beforeColumns: [Int] = []
+        var afterColumns: [Int] = []
+        for index in 0..<columns.count {
+            if decoder.bitIsSet(event.bytes, event.presentBefore, index) { beforeColumns.append(index) }
+            if decoder.bitIsSet(event.bytes, event.presentAfter, index) { afterColumns.append(index) }
+        }
+        self.beforeColumns = beforeColumns
+        self.afterColumns = event.presentAfter == event.presentBefore ? beforeColumns : afterColumns
         self.hasJSON = columns.contains { $0.type == .json }
         self.documents = hasJSON ? documents : nil
         self.tableName = tableName
@@ -40,18 +51,18 @@ public struct RowCursor {
         let offset = event.isPreGA ? 1 : 0
         switch event.kind {
         case .write:
-            try decodeImage(present: event.presentBefore, into: &after, nullBitOffset: offset)
+            try decodeImage(present: beforeColumns, into: &after, nullBitOffset: offset)
             documents?.remember(table: tableName, image: after, bytes: event.bytes, rebuilt: [:])
         case .delete:
-            try decodeImage(present: event.presentBefore, into: &before, nullBitOffset: offset)
+            try decodeImage(present: beforeColumns, into: &before, nullBitOffset: offset)
             documents?.forget(table: tableName, image: before, bytes: event.bytes)
         case .update:
-            try decodeImage(present: event.presentBefore, into: &before, nullBitOffset: offset)
+            try decodeImage(present: beforeColumns, into: &before, nullBitOffset: offset)
             var rebuilt: [Int: JSONValue] = [:]
             if event.isPartialUpdate {
                 rebuilt = try decodePartialAfter(before: before, after: &after)
             } else {
-                try decodeImage(present: event.presentAfter, into: &after, nullBitOffset: offset)
+                try decodeImage(present: afterColumns, into: &after, nullBitOffset: offset)
             }
             if let documents {
                 documents.forget(table: tableName, image: before, bytes: event.bytes)
@@ -74,7 +85,7 @@ public struct RowCursor {
     /// complete. Under MINIMAL/NOBLOB the before document is not in the binlog: the value is then rendered as
     /// `{"$partial_json_update":[{"op":"replace","path":"$.a","value":…},…]}` so nothing is lost or invented.
     /// One image, read through a raw view of the event's bytes (the hot path).
-    private mutating func decodeImage(present: Range<Int>, into values: inout [ColumnValue],
+    private mutating func decodeImage(present: [Int], into values: inout [ColumnValue],
                                       nullBitOffset: Int) throws(DecodeError) {
         var failure: DecodeError?
         var position = reader.position
@@ -83,7 +94,7 @@ public struct RowCursor {
         event.bytes.withUnsafeBytes { raw in
             var rawReader = RawByteReader(raw, position: position, end: end)
             do throws(DecodeError) {
-                try decoder.decode(&rawReader, present: present, into: &values, nullBitOffset: nullBitOffset)
+                try decoder.decode(&rawReader, presentColumns: present, into: &values, nullBitOffset: nullBitOffset)
             } catch {
                 failure = error
             }

@@ -32,36 +32,72 @@ public struct RowImageDecoder: Sendable {
     /// as `.bytes(diffRange)` and the caller applies them.
     /// Pre-GA rows events (v0, MySQL 5.1.5–5.1.17 and its development trees) copy the record's null bytes, whose
     /// first bit is the record's reserved "X" bit: the column null bits start one bit later (`nullBitOffset` 1).
-    public func decode<Reader: RowBytesReader>(
-        _ reader: inout Reader, present: Range<Int>, into values: inout [ColumnValue],
+    public func decode(
+        _ reader: inout ByteReader, present: Range<Int>, into values: inout [ColumnValue],
+        partialJSON: [Bool]? = nil, nullBitOffset: Int = 0
+    ) throws(DecodeError) {
+        var presentColumns: [Int] = []
+        for index in 0..<columns.count where bitIsSet(reader.bytes, present, index) { presentColumns.append(index) }
+        var failure: DecodeError?
+        var position = reader.position
+        let end = reader.end
+        reader.bytes.withUnsafeBytes { raw in
+            var rawReader = RawByteReader(raw, position: position, end: end)
+            do throws(DecodeError) {
+                try decode(&rawReader, presentColumns: presentColumns, into: &values, partialJSON: partialJSON,
+                           nullBitOffset: nullBitOffset)
+            } catch {
+                failure = error
+            }
+            position = rawReader.position
+        }
+        reader.position = position
+        if let failure { throw failure }
+    }
+
+    /// The same with the image's columns already listed (they are the same for every row of an event).
+    func decode(
+        _ reader: inout RawByteReader, presentColumns: [Int], into values: inout [ColumnValue],
         partialJSON: [Bool]? = nil, nullBitOffset: Int = 0
     ) throws(DecodeError) {
         let count = columns.count
         if values.count != count {
             values = [ColumnValue](repeating: .absent, count: count)
         }
-        var presentCount = 0
-        for index in 0..<count where bitIsSet(reader, present, index) { presentCount += 1 }
-        let nullBitmap = try reader.readRange((presentCount + nullBitOffset + 7) / 8, "row null bitmap")
+        let nullBitmap = try reader.readRange((presentColumns.count + nullBitOffset + 7) / 8, "row null bitmap")
         var nullIndex = nullBitOffset
-        for index in 0..<count {
-            guard bitIsSet(reader, present, index) else {
-                values[index] = .absent
-                continue
+        var failure: DecodeError?
+        layouts.withUnsafeBufferPointer { layouts in
+            values.withUnsafeMutableBufferPointer { values in
+                var next = 0
+                for index in 0..<count {
+                    guard next < presentColumns.count, presentColumns[next] == index else {
+                        values[index] = .absent
+                        continue
+                    }
+                    next += 1
+                    let isNull = bitIsSet(reader, nullBitmap, nullIndex)
+                    nullIndex += 1
+                    if isNull {
+                        values[index] = .null
+                        continue
+                    }
+                    do throws(DecodeError) {
+                        if let partialJSON, partialJSON[index] {
+                            let prefix = Int(max(1, min(4, layouts[index].meta)))
+                            let length = Int(try reader.readLE(prefix, "JSON diff length"))
+                            values[index] = .bytes(try reader.readRange(length, "JSON diff"))
+                            continue
+                        }
+                        values[index] = try decodeValue(&reader, column: layouts[index], index: index)
+                    } catch {
+                        failure = error
+                        return
+                    }
+                }
             }
-            let isNull = bitIsSet(reader, nullBitmap, nullIndex)
-            nullIndex += 1
-            if isNull {
-                values[index] = .null
-                continue
-            }
-            if let partialJSON, partialJSON[index] {
-                let length = Int(try reader.readLE(Int(max(1, min(4, layouts[index].meta))), "JSON diff length"))
-                values[index] = .bytes(try reader.readRange(length, "JSON diff"))
-                continue
-            }
-            values[index] = try decodeValue(&reader, column: layouts[index], index: index)
         }
+        if let failure { throw failure }
     }
 
     @inline(__always)
@@ -71,12 +107,12 @@ public struct RowImageDecoder: Sendable {
     }
 
     @inline(__always)
-    func bitIsSet<Reader: RowBytesReader>(_ reader: Reader, _ bitmap: Range<Int>, _ index: Int) -> Bool {
+    func bitIsSet(_ reader: RawByteReader, _ bitmap: Range<Int>, _ index: Int) -> Bool {
         let byte = bitmap.lowerBound + index / 8
         return byte < bitmap.upperBound && reader.byte(at: byte) & (1 << UInt8(index & 7)) != 0
     }
 
-    func decodeValue<Reader: RowBytesReader>(_ reader: inout Reader, column: Layout, index: Int) throws(DecodeError) -> ColumnValue {
+    func decodeValue(_ reader: inout RawByteReader, column: Layout, index: Int) throws(DecodeError) -> ColumnValue {
         let unsigned = column.unsigned
         switch column.type {
         case 1 /* tiny */:
@@ -184,7 +220,7 @@ public struct RowImageDecoder: Sendable {
     @inline(__always)
     func fsp(_ column: Layout) -> UInt8 { UInt8(min(6, column.meta)) }
 
-    func readLengthPrefixed<Reader: RowBytesReader>(_ reader: inout Reader, column: Layout, index: Int) throws(DecodeError) -> Range<Int> {
+    func readLengthPrefixed(_ reader: inout RawByteReader, column: Layout, index: Int) throws(DecodeError) -> Range<Int> {
         let prefix = Int(column.meta)
         guard (1...4).contains(prefix) else {
             throw DecodeError(.malformed, "column \(index + 1): \(ColumnType(rawValue: column.type).name) length prefix of \(prefix) bytes")

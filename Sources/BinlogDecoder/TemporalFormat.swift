@@ -13,7 +13,7 @@ public enum TemporalFormat {
 
     /// The fraction part of TIME2/DATETIME2/TIMESTAMP2 as microseconds.
     @inline(__always)
-    static func readFraction<Reader: RowBytesReader>(_ reader: inout Reader, fsp: UInt8) throws(DecodeError) -> UInt32 {
+    static func readFraction(_ reader: inout RawByteReader, fsp: UInt8) throws(DecodeError) -> UInt32 {
         switch fsp {
         case 1, 2: return UInt32(try reader.readBE(1, "fraction")) * 10_000
         case 3, 4: return UInt32(try reader.readBE(2, "fraction")) * 100
@@ -22,7 +22,7 @@ public enum TemporalFormat {
         }
     }
 
-    static func readDateTime2<Reader: RowBytesReader>(_ reader: inout Reader, fsp: UInt8) throws(DecodeError) -> DateTimeValue {
+    static func readDateTime2(_ reader: inout RawByteReader, fsp: UInt8) throws(DecodeError) -> DateTimeValue {
         let packed = Int64(try reader.readBE(5, "DATETIME")) - 0x80_0000_0000
         let micros = try readFraction(&reader, fsp: fsp)
         let value = packed.magnitude
@@ -37,7 +37,7 @@ public enum TemporalFormat {
     }
 
     /// MySQL's `my_time_packed_from_binary` followed by `TIME_from_longlong_time_packed`.
-    static func readTime2<Reader: RowBytesReader>(_ reader: inout Reader, fsp: UInt8) throws(DecodeError) -> TimeValue {
+    static func readTime2(_ reader: inout RawByteReader, fsp: UInt8) throws(DecodeError) -> TimeValue {
         var packed: Int64
         switch fsp {
         case 1, 2:
@@ -71,7 +71,7 @@ public enum TemporalFormat {
     }
 
     /// MySQL 5.5 TIME: 3-byte little-endian signed `HHMMSS`.
-    static func readTimeOld<Reader: RowBytesReader>(_ reader: inout Reader) throws(DecodeError) -> TimeValue {
+    static func readTimeOld(_ reader: inout RawByteReader) throws(DecodeError) -> TimeValue {
         let raw = Int64(bitPattern: try reader.readLE(3, "TIME") << 40) >> 40
         let value = raw.magnitude
         return TimeValue(
@@ -81,7 +81,7 @@ public enum TemporalFormat {
     }
 
     /// MySQL 5.5 DATETIME: 8-byte little-endian `YYYYMMDDhhmmss`.
-    static func readDateTimeOld<Reader: RowBytesReader>(_ reader: inout Reader) throws(DecodeError) -> DateTimeValue {
+    static func readDateTimeOld(_ reader: inout RawByteReader) throws(DecodeError) -> DateTimeValue {
         let value = try reader.readLE(8, "DATETIME")
         let date = value / 1_000_000
         let time = value % 1_000_000
@@ -93,7 +93,7 @@ public enum TemporalFormat {
     }
 
     /// MariaDB 5.3 TIME(n): big-endian `±(microseconds since 00:00:00 >> shift) + zero point`.
-    static func readMariaTimeHires<Reader: RowBytesReader>(_ reader: inout Reader, fsp: UInt8) throws(DecodeError) -> TimeValue {
+    static func readMariaTimeHires(_ reader: inout RawByteReader, fsp: UInt8) throws(DecodeError) -> TimeValue {
         let digits = Int(min(fsp, 6))
         let shift = Int64(powersOf10[6 - digits])
         let zeroPoint = ((838 * 3600 + 59 * 60 + 59 + 1) * 1_000_000) / shift
@@ -107,7 +107,7 @@ public enum TemporalFormat {
     }
 
     /// MariaDB 5.3 DATETIME(n): big-endian `pack_time() >> shift`.
-    static func readMariaDateTimeHires<Reader: RowBytesReader>(_ reader: inout Reader, fsp: UInt8) throws(DecodeError) -> DateTimeValue {
+    static func readMariaDateTimeHires(_ reader: inout RawByteReader, fsp: UInt8) throws(DecodeError) -> DateTimeValue {
         let digits = Int(min(fsp, 6))
         let stored = try reader.readBE(mariaDateTimeHiresBytes[digits], "DATETIME")
         // 6 bytes × 10^5 (fsp 1) and 7 bytes × 10^3 (fsp 3) can exceed 64 bits in a damaged row.

@@ -91,6 +91,8 @@ public final class BinlogParser {
         fileNameJSON = Array(escaped.array.dropFirst().dropLast())
         var decoder = EventDecoder(decompressor: decompressor, verifyChecksums: options.verifyChecksums,
                                    maxEventSize: reader.maxEventSize, crc32: crc32)
+        // Rows events are checked by the render workers, off this thread (records mode and decode-only).
+        decoder.deferRowsChecksum = !options.eventsMode
         for (_, cached) in renderInfos { retire(cached.info) }
         renderInfos.removeAll(keepingCapacity: true)
         gtid = nil
@@ -201,8 +203,17 @@ public final class BinlogParser {
     /// here, in order; the rest run on the render pool. Returns the rows done here (0 when queued).
     private func emitRows(_ rowsEvent: RowsEvent, event: BinlogEvent, decoder: EventDecoder, path: String,
                           rowBase: Int, pool: RowRenderPool) throws(CDCError) -> Int {
+        // Events no job will decode still get their deferred CRC32 checked, here.
+        func skip() throws(CDCError) -> Int {
+            do {
+                try rowsEvent.verifyChecksum(crc32 ?? { CRC32.update(0, $0) })
+            } catch {
+                throw CDCError.decode(error.at(offset: event.offset, eventType: event.header.type.rawValue), file: path)
+            }
+            return 0
+        }
         // A rows event over no columns (a "dummy" event old servers write to end a statement) carries no row.
-        if rowsEvent.columnCount == 0 { return 0 }
+        if rowsEvent.columnCount == 0 { return try skip() }
         guard let map = decoder.tableMap(for: rowsEvent.tableID) else {
             throw CDCError.decode(DecodeError(
                 .missingContext,
@@ -211,10 +222,10 @@ public final class BinlogParser {
         }
         let info: TableRenderInfo
         if let cached = renderInfos[rowsEvent.tableID], cached.map == map {
-            guard let included = cached.info else { return 0 }  // filtered out
+            guard let included = cached.info else { return try skip() }  // filtered out
             info = included
         } else {
-            guard options.filter.accepts(database: map.database, table: map.table) else { return 0 }
+            guard options.filter.accepts(database: map.database, table: map.table) else { return try skip() }
             info = TableRenderInfo(map: map)
             retiredInfos.append(info)
         }
@@ -228,7 +239,8 @@ public final class BinlogParser {
             event: rowsEvent, info: info, operation: operation, isMariaDB: decoder.format.isMariaDB,
             source: RecordRenderer.Source(serverID: event.header.serverID, file: fileNameJSON, position: event.offset,
                                           row: rowBase, gtid: gtid, timestamp: event.header.timestamp),
-            offset: event.offset, eventType: event.header.type.rawValue, path: path)
+            offset: event.offset, eventType: event.header.type.rawValue, path: path,
+            crc32: crc32 ?? { CRC32.update(0, $0) })
         let inOrder = event.inPayload || (info.hasJSONColumns && !options.decodeOnly)
         guard inOrder else {
             try pool.add(job)

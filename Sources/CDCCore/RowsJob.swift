@@ -12,6 +12,8 @@ struct RowsJob: @unchecked Sendable {
     let offset: UInt64
     let eventType: UInt8
     let path: String
+    /// Checks a CRC32 the decoder left to this job (`RowsEvent.checksumPending`).
+    let crc32: @Sendable (UnsafeRawBufferPointer) -> UInt32
     /// Set when the job already ran on the parser's thread (order-dependent state): its output, copied in order.
     var prerendered: [UInt8]?
     var prerenderedCount = 0
@@ -23,6 +25,7 @@ struct RowsJob: @unchecked Sendable {
         let renderer = RecordRenderer()
         var count = 0
         do {
+            try event.verifyChecksum(crc32)
             var cursor = try RowCursor(event: event, columns: info.map.columns, isMariaDB: isMariaDB,
                                        documents: documents, tableName: info.qualifiedName)
             var source = self.source

@@ -42,8 +42,10 @@ enum FuzzTableMap {
         body += [UInt8(count)] + types.prefix(count).map(\.rawValue) + [0]
         body += [UInt8](repeating: 0xff, count: (count + 7) / 8)
         let size = UInt32(19 + body.count)
-        let header: [UInt8] = [0, 0, 0, 0, 19, 1, 0, 0, 0, UInt8(size & 0xff), UInt8(size >> 8 & 0xff),
-                               UInt8(size >> 16 & 0xff), 0, 0, 0, 0, 0, 0, 0]
+        let header: [UInt8] = [
+            0, 0, 0, 0, 19, 1, 0, 0, 0, UInt8(size & 0xff), UInt8(size >> 8 & 0xff),
+            UInt8(size >> 16 & 0xff), 0, 0, 0, 0, 0, 0, 0,
+        ]
         var decoder = EventDecoder(decompressor: nil)
         guard let event = try? decoder.decode(header + body, offset: 4), case .tableMap(let map) = event.body else {
             return nil

@@ -1,8 +1,9 @@
 import BinlogCompression
 import BinlogDecoder
 import CDCCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// libFuzzer target `decoder`: the input is a whole binlog file. It goes through the production pipeline —
@@ -28,8 +29,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         options.verifyChecksums = false
         options.eventsMode = eventsMode
         guard let output = try? OutputWriter.file("/dev/null") else { return 0 }
-        let parser = BinlogParser(options: options, output: output, decompressor: SystemDecompressor(),
-                                  crc32: SystemDecompressor.crc32)
+        let parser = BinlogParser(
+            options: options, output: output, decompressor: SystemDecompressor(),
+            crc32: SystemDecompressor.crc32)
         do {
             try parser.run(paths: [inputPath])
         } catch {

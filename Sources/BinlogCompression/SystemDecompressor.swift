@@ -13,7 +13,8 @@ public struct SystemDecompressor: Decompressor {
         // zlib takes a 32-bit length: feed very large buffers in pieces.
         while offset < bytes.count {
             let piece = min(bytes.count - offset, 1 << 30)
-            crc = CZlib.crc32(crc, bytes.baseAddress.map { ($0 + offset).assumingMemoryBound(to: Bytef.self) }, uInt(piece))
+            crc = CZlib.crc32(
+                crc, bytes.baseAddress.map { ($0 + offset).assumingMemoryBound(to: Bytef.self) }, uInt(piece))
             offset += piece
         }
         return UInt32(truncatingIfNeeded: crc)
@@ -32,15 +33,17 @@ public struct SystemDecompressor: Decompressor {
         var outputLength = uLongf(uncompressedSize)
         let status = output.withUnsafeMutableBytes { out in
             input.withUnsafeBytes { source in
-                uncompress(out.baseAddress?.assumingMemoryBound(to: Bytef.self), &outputLength,
-                           source.baseAddress?.assumingMemoryBound(to: Bytef.self), uLong(source.count))
+                uncompress(
+                    out.baseAddress?.assumingMemoryBound(to: Bytef.self), &outputLength,
+                    source.baseAddress?.assumingMemoryBound(to: Bytef.self), uLong(source.count))
             }
         }
         guard status == Z_OK else {
             throw DecodeError(.decompression, "zlib inflate failed (\(Self.zlibMessage(status)))")
         }
         guard Int(outputLength) == uncompressedSize else {
-            throw DecodeError(.decompression, "zlib data inflated to \(outputLength) bytes, header said \(uncompressedSize)")
+            throw DecodeError(
+                .decompression, "zlib data inflated to \(outputLength) bytes, header said \(uncompressedSize)")
         }
         return output
     }

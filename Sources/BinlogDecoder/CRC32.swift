@@ -29,7 +29,8 @@ public enum CRC32 {
             while count >= 8 {
                 let low = pointer.loadUnaligned(as: UInt32.self).littleEndian ^ crc
                 let high = pointer.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian
-                crc = t[7 * 256 + Int(low & 0xff)] ^ t[6 * 256 + Int((low >> 8) & 0xff)]
+                crc =
+                    t[7 * 256 + Int(low & 0xff)] ^ t[6 * 256 + Int((low >> 8) & 0xff)]
                     ^ t[5 * 256 + Int((low >> 16) & 0xff)] ^ t[4 * 256 + Int(low >> 24)]
                     ^ t[3 * 256 + Int(high & 0xff)] ^ t[2 * 256 + Int((high >> 8) & 0xff)]
                     ^ t[1 * 256 + Int((high >> 16) & 0xff)] ^ t[Int(high >> 24)]

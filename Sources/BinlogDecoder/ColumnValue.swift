@@ -67,8 +67,10 @@ public struct DateTimeValue: Sendable, Equatable {
     public var microseconds: UInt32
     public var fsp: UInt8
 
-    public init(year: UInt16, month: UInt8, day: UInt8, hour: UInt8, minute: UInt8, second: UInt8,
-                microseconds: UInt32, fsp: UInt8) {
+    public init(
+        year: UInt16, month: UInt8, day: UInt8, hour: UInt8, minute: UInt8, second: UInt8,
+        microseconds: UInt32, fsp: UInt8
+    ) {
         self.year = year
         self.month = month
         self.day = day

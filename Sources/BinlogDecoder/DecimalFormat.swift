@@ -13,8 +13,10 @@ public enum DecimalFormat {
     public static let maxTextLength = 68
 
     /// Appends the exact decimal text (`-12.50`: no leading zeros, exactly `scale` fraction digits) as ASCII.
-    public static func render(_ bytes: [UInt8], _ range: Range<Int>, precision: Int, scale: Int,
-                              into out: inout [UInt8]) {
+    public static func render(
+        _ bytes: [UInt8], _ range: Range<Int>, precision: Int, scale: Int,
+        into out: inout [UInt8]
+    ) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxTextLength) { buffer in
             guard let base = buffer.baseAddress else { return }
             let count = render(bytes, range, precision: precision, scale: scale, to: base)
@@ -23,12 +25,15 @@ public enum DecimalFormat {
     }
 
     /// Writes the decimal text to `target` (room for `maxTextLength` bytes) and returns its length.
-    public static func render(_ bytes: [UInt8], _ range: Range<Int>, precision: Int, scale: Int,
-                              to target: UnsafeMutablePointer<UInt8>) -> Int {
+    public static func render(
+        _ bytes: [UInt8], _ range: Range<Int>, precision: Int, scale: Int,
+        to target: UnsafeMutablePointer<UInt8>
+    ) -> Int {
         var out = TextCursor(base: target)
         let integerDigits = precision - scale
         guard precision > 0, scale >= 0, integerDigits >= 0, !range.isEmpty,
-              binarySize(precision: precision, scale: scale) == range.count else {
+            binarySize(precision: precision, scale: scale) == range.count
+        else {
             out.append(48)
             return out.count
         }

@@ -19,7 +19,9 @@ public enum MariaCompression {
     /// MariaDB events are bounded by `max_allowed_packet` (at most 1 GiB).
     public static let maxUncompressedSize = 1 << 30
 
-    public static func inflate(_ data: ArraySlice<UInt8>, using decompressor: any Decompressor) throws(DecodeError) -> [UInt8] {
+    public static func inflate(_ data: ArraySlice<UInt8>, using decompressor: any Decompressor) throws(DecodeError)
+        -> [UInt8]
+    {
         guard let first = data.first else {
             throw DecodeError(.malformed, "empty compressed data")
         }

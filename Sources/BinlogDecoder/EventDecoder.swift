@@ -20,9 +20,11 @@ public struct EventDecoder: Sendable {
     /// CRC-32 over a buffer: the pure-Swift one unless an adapter offers a faster implementation (zlib's).
     let crc32: @Sendable (UnsafeRawBufferPointer) -> UInt32
 
-    public init(decompressor: (any Decompressor)?, verifyChecksums: Bool = true,
-                maxEventSize: Int = EventDecoder.defaultMaxEventSize,
-                crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)? = nil) {
+    public init(
+        decompressor: (any Decompressor)?, verifyChecksums: Bool = true,
+        maxEventSize: Int = EventDecoder.defaultMaxEventSize,
+        crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)? = nil
+    ) {
         self.format = .defaultV4
         self.decompressor = decompressor
         self.crc32 = crc32 ?? { CRC32.update(0, $0) }
@@ -43,7 +45,9 @@ public struct EventDecoder: Sendable {
 
     /// Decodes one complete event. `offset` is where it starts in its file; events taken out of a
     /// TRANSACTION_PAYLOAD are passed with `inPayload` (they carry no checksum).
-    public mutating func decode(_ bytes: [UInt8], offset: UInt64, inPayload: Bool = false) throws(DecodeError) -> BinlogEvent {
+    public mutating func decode(_ bytes: [UInt8], offset: UInt64, inPayload: Bool = false) throws(DecodeError)
+        -> BinlogEvent
+    {
         guard var header = EventHeader.parse(bytes) else {
             throw DecodeError(.truncated, "event shorter than its 19-byte header", offset: offset)
         }
@@ -57,8 +61,10 @@ public struct EventDecoder: Sendable {
         }
     }
 
-    private mutating func decodeBody(_ bytes: [UInt8], header: EventHeader, offset: UInt64,
-                                     inPayload: Bool) throws(DecodeError) -> BinlogEvent {
+    private mutating func decodeBody(
+        _ bytes: [UInt8], header: EventHeader, offset: UInt64,
+        inPayload: Bool
+    ) throws(DecodeError) -> BinlogEvent {
         guard Int(header.eventSize) == bytes.count else {
             throw DecodeError(.badEventSize, "event_size \(header.eventSize) but \(bytes.count) bytes given")
         }
@@ -87,15 +93,17 @@ public struct EventDecoder: Sendable {
         let type = header.type
         switch type.rawValue {
         case EventType.query.rawValue, EventType.mariaQueryCompressed.rawValue:
-            event.body = .query(try QueryEvent.parse(
-                bytes, body: body, postHeaderLength: format.postHeaderLength(of: type, fallback: 13),
-                compressed: type == .mariaQueryCompressed, decompressor: decompressor))
+            event.body = .query(
+                try QueryEvent.parse(
+                    bytes, body: body, postHeaderLength: format.postHeaderLength(of: type, fallback: 13),
+                    compressed: type == .mariaQueryCompressed, decompressor: decompressor))
         case EventType.tableMap.rawValue:
             let postHeader = format.postHeaderLength(of: type, fallback: 8)
             var idReader = ByteReader(bytes, range: body)
             let tableID = try idReader.readLE(postHeader >= 8 ? 6 : 4, "table_id")
             if let cached = tableMaps[tableID], let cachedBody = tableMapBodies[tableID],
-               cachedBody.elementsEqual(bytes[body]) {
+                cachedBody.elementsEqual(bytes[body])
+            {
                 event.body = .tableMap(cached)
             } else {
                 let map = try TableMap.parse(bytes, body: body, postHeaderLength: postHeader)
@@ -177,7 +185,8 @@ public struct EventDecoder: Sendable {
         guard count >= EventHeader.size + 4 else {
             throw DecodeError(.badEventSize, "event of \(count) bytes cannot hold a checksum")
         }
-        let stored = UInt32(bytes[count - 4]) | UInt32(bytes[count - 3]) << 8
+        let stored =
+            UInt32(bytes[count - 4]) | UInt32(bytes[count - 3]) << 8
             | UInt32(bytes[count - 2]) << 16 | UInt32(bytes[count - 1]) << 24
         var computed = bytes.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(count - 4)])) }
         if computed != stored && maskInUseFlag && bytes[17] & 0x01 != 0 {
@@ -197,7 +206,9 @@ public struct EventDecoder: Sendable {
     }
 
     /// The events inside a TRANSACTION_PAYLOAD_EVENT, decompressed piece by piece.
-    public func payloadEvents(_ payload: TransactionPayloadHeader, in bytes: [UInt8]) throws(DecodeError) -> PayloadEventReader {
+    public func payloadEvents(_ payload: TransactionPayloadHeader, in bytes: [UInt8]) throws(DecodeError)
+        -> PayloadEventReader
+    {
         let input = bytes[payload.payload]
         switch payload.compression {
         case .zstd:
@@ -233,8 +244,10 @@ public struct PayloadEventReader {
         let available = buffer.count - start
         if available == 0 { return nil }
         guard available >= EventHeader.size,
-              let header = buffer.withUnsafeBytes({ EventHeader.parse($0, at: start) }) else {
-            throw DecodeError(.truncated, "compressed transaction ends inside an event header (\(available) bytes left)")
+            let header = buffer.withUnsafeBytes({ EventHeader.parse($0, at: start) })
+        else {
+            throw DecodeError(
+                .truncated, "compressed transaction ends inside an event header (\(available) bytes left)")
         }
         let size = Int(header.eventSize)
         guard size >= EventHeader.size, size <= maxEventSize else {
@@ -243,7 +256,10 @@ public struct PayloadEventReader {
         // Grows only as real decompressed data arrives, never to a size taken on trust.
         try fill(upTo: size)
         guard buffer.count - start >= size else {
-            throw DecodeError(.truncated, "compressed transaction ends inside a \(header.type.name) event (\(buffer.count - start) of \(size) bytes)")
+            throw DecodeError(
+                .truncated,
+                "compressed transaction ends inside a \(header.type.name) event (\(buffer.count - start) of \(size) bytes)"
+            )
         }
         let event = Array(buffer[start..<(start + size)])
         start += size

@@ -18,7 +18,9 @@ public struct EventHeader: Sendable, Equatable {
     /// `LOG_EVENT_ARTIFICIAL_F`: an event made up by the server (e.g. the fake rotate at the start of a stream).
     public static let artificialFlag: UInt16 = 0x0020
 
-    public init(timestamp: UInt32, type: EventType, serverID: UInt32, eventSize: UInt32, logPosition: UInt32, flags: UInt16) {
+    public init(
+        timestamp: UInt32, type: EventType, serverID: UInt32, eventSize: UInt32, logPosition: UInt32, flags: UInt16
+    ) {
         self.timestamp = timestamp
         self.type = type
         self.serverID = serverID

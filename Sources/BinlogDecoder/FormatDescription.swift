@@ -26,8 +26,10 @@ public struct FormatDescription: Sendable, Equatable {
         binlogVersion: 4, serverVersion: "", createTimestamp: 0, headerLength: 19,
         postHeaderLengths: [], checksum: .off)
 
-    public init(binlogVersion: UInt16, serverVersion: String, createTimestamp: UInt32, headerLength: UInt8,
-                postHeaderLengths: [UInt8], checksum: ChecksumAlgorithm) {
+    public init(
+        binlogVersion: UInt16, serverVersion: String, createTimestamp: UInt32, headerLength: UInt8,
+        postHeaderLengths: [UInt8], checksum: ChecksumAlgorithm
+    ) {
         self.binlogVersion = binlogVersion
         self.serverVersion = serverVersion
         self.createTimestamp = createTimestamp
@@ -92,7 +94,9 @@ public struct FormatDescription: Sendable, Equatable {
     }
 
     /// Today's type code of each type code the old development trees wrote (index = old code).
-    static let oldNumbering: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 19, 20, 21, 22, 16, 17, 18]
+    static let oldNumbering: [UInt8] = [
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 19, 20, 21, 22, 16, 17, 18,
+    ]
 
     /// MySQL's test for those trees: versions matching `5.1.[1-5]-a_drop5*`, `5.1.4-a_drop6*`, `5.2.[0-2]-a_drop6*`.
     static func usesOldEventNumbering(_ version: String) -> Bool {

@@ -124,11 +124,15 @@ public final class JSONDocumentCache {
         case .setBits(let v): return number(8, v)
         case .date(let y, let m, let d): return number(9, UInt64(y) << 16 | UInt64(m) << 8 | UInt64(d))
         case .time(let t):
-            return number(10, (t.negative ? 1 << 63 : 0) | UInt64(t.hours) << 32 | UInt64(t.minutes) << 24
-                          | UInt64(t.seconds) << 16) + number(10, UInt64(t.microseconds))
+            return number(
+                10,
+                (t.negative ? 1 << 63 : 0) | UInt64(t.hours) << 32 | UInt64(t.minutes) << 24
+                    | UInt64(t.seconds) << 16) + number(10, UInt64(t.microseconds))
         case .dateTime(let t):
-            return number(11, UInt64(t.year) << 48 | UInt64(t.month) << 40 | UInt64(t.day) << 32
-                          | UInt64(t.hour) << 24 | UInt64(t.minute) << 16 | UInt64(t.second) << 8)
+            return number(
+                11,
+                UInt64(t.year) << 48 | UInt64(t.month) << 40 | UInt64(t.day) << 32
+                    | UInt64(t.hour) << 24 | UInt64(t.minute) << 16 | UInt64(t.second) << 8)
                 + number(11, UInt64(t.microseconds))
         case .timestamp(let seconds, let micros, _): return number(12, UInt64(seconds) << 32 | UInt64(micros))
         case .decimal(let range, _, _), .bytes(let range), .json(let range), .geometry(let range), .vector(let range):

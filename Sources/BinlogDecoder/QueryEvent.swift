@@ -10,8 +10,10 @@ public struct QueryEvent: Sendable, Equatable {
     public var database: String
     public var query: String
 
-    static func parse(_ bytes: [UInt8], body range: Range<Int>, postHeaderLength: Int, compressed: Bool,
-                      decompressor: (any Decompressor)?) throws(DecodeError) -> QueryEvent {
+    static func parse(
+        _ bytes: [UInt8], body range: Range<Int>, postHeaderLength: Int, compressed: Bool,
+        decompressor: (any Decompressor)?
+    ) throws(DecodeError) -> QueryEvent {
         var reader = ByteReader(bytes, range: range)
         let threadID = try reader.readUInt32LE("thread_id")
         let executionTime = try reader.readUInt32LE("exec_time")
@@ -35,7 +37,8 @@ public struct QueryEvent: Sendable, Equatable {
         } else {
             query = String(decoding: bytes[rest], as: UTF8.self)
         }
-        return QueryEvent(threadID: threadID, executionTime: executionTime, errorCode: errorCode,
-                          database: database, query: query)
+        return QueryEvent(
+            threadID: threadID, executionTime: executionTime, errorCode: errorCode,
+            database: database, query: query)
     }
 }

@@ -96,7 +96,8 @@ public struct RawByteReader: RowBytesReader {
         case 0xfe: width = 8
         default:
             position = start
-            throw DecodeError(.malformed, "\(what): invalid length-encoded integer prefix 0x\(String(first, radix: 16))")
+            throw DecodeError(
+                .malformed, "\(what): invalid length-encoded integer prefix 0x\(String(first, radix: 16))")
         }
         // A cut-off value leaves the prefix unread too, like every other failed read (as ByteReader does).
         guard width <= end - position else {

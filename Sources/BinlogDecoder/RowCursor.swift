@@ -20,11 +20,14 @@ public struct RowCursor {
     let beforeColumns: [Int]
     let afterColumns: [Int]
 
-    public init(event: RowsEvent, columns: [TableColumn], isMariaDB: Bool,
-                documents: JSONDocumentCache? = nil, tableName: String = "") throws(DecodeError) {
+    public init(
+        event: RowsEvent, columns: [TableColumn], isMariaDB: Bool,
+        documents: JSONDocumentCache? = nil, tableName: String = ""
+    ) throws(DecodeError) {
         guard columns.count == event.columnCount else {
-            throw DecodeError(.missingContext,
-                              "rows event has \(event.columnCount) columns, its table map \(columns.count)")
+            throw DecodeError(
+                .missingContext,
+                "rows event has \(event.columnCount) columns, its table map \(columns.count)")
         }
         self.event = event
         self.decoder = RowImageDecoder(columns: columns, isMariaDB: isMariaDB)
@@ -85,8 +88,10 @@ public struct RowCursor {
     /// complete. Under MINIMAL/NOBLOB the before document is not in the binlog: the value is then rendered as
     /// `{"$partial_json_update":[{"op":"replace","path":"$.a","value":…},…]}` so nothing is lost or invented.
     /// One image, read through a raw view of the event's bytes (the hot path).
-    private mutating func decodeImage(present: [Int], into values: inout [ColumnValue],
-                                      nullBitOffset: Int) throws(DecodeError) {
+    private mutating func decodeImage(
+        present: [Int], into values: inout [ColumnValue],
+        nullBitOffset: Int
+    ) throws(DecodeError) {
         var failure: DecodeError?
         var position = reader.position
         let end = reader.end
@@ -105,7 +110,9 @@ public struct RowCursor {
     }
 
     /// Returns the documents it rebuilt, by column.
-    private mutating func decodePartialAfter(before: [ColumnValue], after: inout [ColumnValue]) throws(DecodeError) -> [Int: JSONValue] {
+    private mutating func decodePartialAfter(before: [ColumnValue], after: inout [ColumnValue]) throws(DecodeError)
+        -> [Int: JSONValue]
+    {
         var rebuilt: [Int: JSONValue] = [:]
         let options = try reader.readPackedInt("value_options")
         let columns = decoder.columns
@@ -113,8 +120,10 @@ public struct RowCursor {
         if options & 1 != 0 {
             let jsonColumns = columns.indices.filter { columns[$0].type == .json }
             let bitmap = try reader.readRange((jsonColumns.count + 7) / 8, "partial JSON bitmap")
-            for (order, column) in jsonColumns.enumerated() where decoder.bitIsSet(event.bytes, bitmap, order)
-                && decoder.bitIsSet(event.bytes, event.presentAfter, column) {
+            for (order, column) in jsonColumns.enumerated()
+            where decoder.bitIsSet(event.bytes, bitmap, order)
+                && decoder.bitIsSet(event.bytes, event.presentAfter, column)
+            {
                 partial[column] = true
             }
         }

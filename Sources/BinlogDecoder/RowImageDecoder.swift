@@ -21,8 +21,9 @@ public struct RowImageDecoder: Sendable {
         self.columns = columns
         self.isMariaDB = isMariaDB
         self.layouts = columns.map {
-            Layout(type: $0.type.rawValue, meta: $0.meta, unsigned: $0.unsigned ?? false,
-                   stringLength: $0.stringLength, legacyFSP: $0.legacyFSP ?? 0)
+            Layout(
+                type: $0.type.rawValue, meta: $0.meta, unsigned: $0.unsigned ?? false,
+                stringLength: $0.stringLength, legacyFSP: $0.legacyFSP ?? 0)
         }
     }
 
@@ -44,8 +45,9 @@ public struct RowImageDecoder: Sendable {
         reader.bytes.withUnsafeBytes { raw in
             var rawReader = RawByteReader(raw, position: position, end: end)
             do throws(DecodeError) {
-                try decode(&rawReader, presentColumns: presentColumns, into: &values, partialJSON: partialJSON,
-                           nullBitOffset: nullBitOffset)
+                try decode(
+                    &rawReader, presentColumns: presentColumns, into: &values, partialJSON: partialJSON,
+                    nullBitOffset: nullBitOffset)
             } catch {
                 failure = error
             }
@@ -177,7 +179,8 @@ public struct RowImageDecoder: Sendable {
                 let micros = UInt32(truncatingIfNeeded: part) * TemporalFormat.powersOf10[6 - Int(legacy)]
                 return .timestamp(seconds: seconds, microseconds: micros, fsp: legacy)
             }
-            return .timestamp(seconds: UInt32(truncatingIfNeeded: try reader.readLE(4, "TIMESTAMP")), microseconds: 0, fsp: 0)
+            return .timestamp(
+                seconds: UInt32(truncatingIfNeeded: try reader.readLE(4, "TIMESTAMP")), microseconds: 0, fsp: 0)
         case 15 /* varchar */, 253 /* varString */:
             let length = Int(try reader.readLE(column.meta < 256 ? 1 : 2, "VARCHAR length"))
             return .bytes(try reader.readRange(length, "VARCHAR"))
@@ -202,7 +205,7 @@ public struct RowImageDecoder: Sendable {
             guard width <= 8 else { throw DecodeError(.malformed, "column \(index + 1): BIT(\(bits))") }
             return .bit(try reader.readBE(width, "BIT"))
         case 252 /* blob */, 249 /* tinyBlob */, 250 /* mediumBlob */,
-             251 /* longBlob */:
+            251 /* longBlob */:
             return .bytes(try readLengthPrefixed(&reader, column: column, index: index))
         case 245 /* json */:
             return .json(try readLengthPrefixed(&reader, column: column, index: index))
@@ -213,17 +216,23 @@ public struct RowImageDecoder: Sendable {
         case 6 /* null */:
             return .null
         default:
-            throw DecodeError(.malformed, "column \(index + 1): type \(ColumnType(rawValue: column.type).name) (\(column.type)) cannot appear in a row")
+            throw DecodeError(
+                .malformed,
+                "column \(index + 1): type \(ColumnType(rawValue: column.type).name) (\(column.type)) cannot appear in a row"
+            )
         }
     }
 
     @inline(__always)
     func fsp(_ column: Layout) -> UInt8 { UInt8(min(6, column.meta)) }
 
-    func readLengthPrefixed(_ reader: inout RawByteReader, column: Layout, index: Int) throws(DecodeError) -> Range<Int> {
+    func readLengthPrefixed(_ reader: inout RawByteReader, column: Layout, index: Int) throws(DecodeError) -> Range<Int>
+    {
         let prefix = Int(column.meta)
         guard (1...4).contains(prefix) else {
-            throw DecodeError(.malformed, "column \(index + 1): \(ColumnType(rawValue: column.type).name) length prefix of \(prefix) bytes")
+            throw DecodeError(
+                .malformed,
+                "column \(index + 1): \(ColumnType(rawValue: column.type).name) length prefix of \(prefix) bytes")
         }
         let length = Int(try reader.readLE(prefix, "value length"))
         return try reader.readRange(length, "value")

@@ -27,11 +27,14 @@ public struct RowsEvent: Sendable {
         guard count >= EventHeader.size + 4 else {
             throw DecodeError(.badEventSize, "event of \(count) bytes cannot hold a checksum")
         }
-        let stored = UInt32(bytes[count - 4]) | UInt32(bytes[count - 3]) << 8
+        let stored =
+            UInt32(bytes[count - 4]) | UInt32(bytes[count - 3]) << 8
             | UInt32(bytes[count - 2]) << 16 | UInt32(bytes[count - 1]) << 24
         let computed = bytes.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(count - 4)])) }
         guard computed == stored else {
-            throw DecodeError(.checksumMismatch, "CRC32 mismatch: stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16))")
+            throw DecodeError(
+                .checksumMismatch,
+                "CRC32 mismatch: stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16))")
         }
     }
 
@@ -41,8 +44,10 @@ public struct RowsEvent: Sendable {
     /// Rows events of MySQL 5.1.5–5.1.17 (types 20–22, "v0").
     public var isPreGA: Bool { (20...22).contains(type.rawValue) }
 
-    static func parse(_ bytes: [UInt8], body range: Range<Int>, type: EventType, postHeaderLength: Int,
-                      decompressor: (any Decompressor)?) throws(DecodeError) -> RowsEvent {
+    static func parse(
+        _ bytes: [UInt8], body range: Range<Int>, type: EventType, postHeaderLength: Int,
+        decompressor: (any Decompressor)?
+    ) throws(DecodeError) -> RowsEvent {
         guard let kind = type.rowsKind else {
             throw DecodeError(.malformed, "not a rows event")
         }
@@ -59,7 +64,8 @@ public struct RowsEvent: Sendable {
         }
         let declaredCount = try reader.readPackedInt("column count")
         if declaredCount > UInt64(TableMap.maxColumns) {
-            throw DecodeError(.limitExceeded, "rows event declares \(declaredCount) columns (at most \(TableMap.maxColumns))")
+            throw DecodeError(
+                .limitExceeded, "rows event declares \(declaredCount) columns (at most \(TableMap.maxColumns))")
         }
         let columnCount = Int(declaredCount)
         let bitmapLength = (columnCount + 7) / 8
@@ -81,11 +87,13 @@ public struct RowsEvent: Sendable {
             copy.append(contentsOf: inflated)
             let newBefore = 0..<before.count
             let newAfter = hasAfterBitmap ? before.count..<bitmapsEnd : newBefore
-            return RowsEvent(kind: kind, type: type, tableID: tableID, flags: flags, columnCount: columnCount,
-                             bytes: copy, presentBefore: newBefore, presentAfter: newAfter,
-                             rows: bitmapsEnd..<copy.count)
+            return RowsEvent(
+                kind: kind, type: type, tableID: tableID, flags: flags, columnCount: columnCount,
+                bytes: copy, presentBefore: newBefore, presentAfter: newAfter,
+                rows: bitmapsEnd..<copy.count)
         }
-        return RowsEvent(kind: kind, type: type, tableID: tableID, flags: flags, columnCount: columnCount,
-                         bytes: bytes, presentBefore: before, presentAfter: after, rows: reader.position..<reader.end)
+        return RowsEvent(
+            kind: kind, type: type, tableID: tableID, flags: flags, columnCount: columnCount,
+            bytes: bytes, presentBefore: before, presentAfter: after, rows: reader.position..<reader.end)
     }
 }

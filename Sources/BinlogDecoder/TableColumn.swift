@@ -66,9 +66,9 @@ public struct TableColumn: Sendable, Equatable {
     public var isCharacterColumn: Bool {
         switch type.rawValue {
         case ColumnType.string.rawValue, ColumnType.varString.rawValue, ColumnType.varchar.rawValue,
-             ColumnType.blob.rawValue, ColumnType.tinyBlob.rawValue, ColumnType.mediumBlob.rawValue,
-             ColumnType.longBlob.rawValue, ColumnType.varcharCompressed.rawValue, ColumnType.blobCompressed.rawValue,
-             ColumnType.vector.rawValue:
+            ColumnType.blob.rawValue, ColumnType.tinyBlob.rawValue, ColumnType.mediumBlob.rawValue,
+            ColumnType.longBlob.rawValue, ColumnType.varcharCompressed.rawValue, ColumnType.blobCompressed.rawValue,
+            ColumnType.vector.rawValue:
             return true
         default:
             return false

@@ -18,9 +18,10 @@ public struct TableMap: Sendable, Equatable {
     public var hasOptionalMetadata: Bool
 
     enum MetadataType: UInt8 {
-        case signedness = 1, defaultCharset, columnCharset, columnName, setStrValue, enumStrValue, geometryType,
-             simplePrimaryKey, primaryKeyWithPrefix, enumAndSetDefaultCharset, enumAndSetColumnCharset,
-             columnVisibility, vectorDimensionality
+        case signedness = 1
+        case defaultCharset, columnCharset, columnName, setStrValue, enumStrValue, geometryType,
+            simplePrimaryKey, primaryKeyWithPrefix, enumAndSetDefaultCharset, enumAndSetColumnCharset,
+            columnVisibility, vectorDimensionality
     }
 
     /// Parses the body (`range` excludes header and checksum) with the table-id width of this server.
@@ -38,7 +39,9 @@ public struct TableMap: Sendable, Equatable {
         try reader.skip(1, "table name terminator")
         let columnCount = try reader.readPackedLength("column count")
         if columnCount > maxColumns {
-            throw DecodeError(.limitExceeded, "table map for \(database).\(table) declares \(columnCount) columns (at most \(maxColumns))")
+            throw DecodeError(
+                .limitExceeded,
+                "table map for \(database).\(table) declares \(columnCount) columns (at most \(maxColumns))")
         }
         let typesRange = try reader.readRange(columnCount, "column types")
         // Servers before MySQL 5.1.18 (and their development trees) end the event here: no metadata, no null bitmap.
@@ -67,8 +70,9 @@ public struct TableMap: Sendable, Equatable {
             columns.append(TableColumn(binlogType: type, meta: value, nullable: nullable))
         }
 
-        var map = TableMap(tableID: tableID, flags: flags, database: database, table: table, columns: columns,
-                           primaryKey: [], hasOptionalMetadata: false)
+        var map = TableMap(
+            tableID: tableID, flags: flags, database: database, table: table, columns: columns,
+            primaryKey: [], hasOptionalMetadata: false)
         if !reader.isAtEnd {
             map.hasOptionalMetadata = true
             try map.parseOptionalMetadata(&reader)

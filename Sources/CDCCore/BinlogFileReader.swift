@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import BinlogDecoder
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Frames the events of a binlog file read from disk in large chunks.
 ///
@@ -46,8 +47,10 @@ public final class BinlogFileReader {
         var head = [UInt8](repeating: 0, count: 4)
         let got = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 4, 0) }
         guard got == 4, head == Self.magic else {
-            throw CDCError.decode(DecodeError(
-                .badMagic, "not a binlog file: it does not start with the magic bytes fe 62 69 6e", offset: 0), file: path)
+            throw CDCError.decode(
+                DecodeError(
+                    .badMagic, "not a binlog file: it does not start with the magic bytes fe 62 69 6e", offset: 0),
+                file: path)
         }
     }
 
@@ -63,7 +66,8 @@ public final class BinlogFileReader {
         let remaining = fileSize > offset ? fileSize - offset : 0
         if remaining == 0 { return nil }
         if remaining < UInt64(EventHeader.size) {
-            throw fail(.truncated, "truncated event header: \(remaining) bytes left at the end of the file, a header needs 19")
+            throw fail(
+                .truncated, "truncated event header: \(remaining) bytes left at the end of the file, a header needs 19")
         }
         try ensure(offset, count: EventHeader.size)
         let start = Int(offset - chunkOffset)
@@ -72,13 +76,18 @@ public final class BinlogFileReader {
         }
         let size = Int(header.eventSize)
         if size < EventHeader.size {
-            throw fail(.badEventSize, "\(header.type.name) event claims event_size \(size), less than its 19-byte header")
+            throw fail(
+                .badEventSize, "\(header.type.name) event claims event_size \(size), less than its 19-byte header")
         }
         if size > maxEventSize {
-            throw fail(.badEventSize, "\(header.type.name) event claims event_size \(size), more than the \(maxEventSize)-byte limit")
+            throw fail(
+                .badEventSize,
+                "\(header.type.name) event claims event_size \(size), more than the \(maxEventSize)-byte limit")
         }
         if UInt64(size) > remaining {
-            throw fail(.truncated, "truncated \(header.type.name) event: event_size \(size) but only \(remaining) bytes left in the file")
+            throw fail(
+                .truncated,
+                "truncated \(header.type.name) event: event_size \(size) but only \(remaining) bytes left in the file")
         }
         let eventOffset = offset
         let bytes: [UInt8]
@@ -125,7 +134,10 @@ public final class BinlogFileReader {
         }
         if let failure { throw CDCError(.io, "read failed at offset \(position): \(failure)", file: path) }
         guard buffer.count == count else {
-            throw CDCError.decode(DecodeError(.truncated, "file shrank while reading: \(buffer.count) of \(count) bytes at \(position)", offset: position), file: path)
+            throw CDCError.decode(
+                DecodeError(
+                    .truncated, "file shrank while reading: \(buffer.count) of \(count) bytes at \(position)",
+                    offset: position), file: path)
         }
         return buffer
     }

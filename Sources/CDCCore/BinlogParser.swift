@@ -39,8 +39,10 @@ public final class BinlogParser {
     private var pool: RowRenderPool?
     private var fileName = ""
 
-    public init(options: Options, output: OutputWriter, decompressor: (any Decompressor)?,
-                crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)? = nil) {
+    public init(
+        options: Options, output: OutputWriter, decompressor: (any Decompressor)?,
+        crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)? = nil
+    ) {
         self.options = options
         self.output = output
         self.decompressor = decompressor
@@ -89,8 +91,9 @@ public final class BinlogParser {
         var escaped = OutputBuffer(capacity: 256)
         JSONString.append(fileName, into: &escaped)
         fileNameJSON = Array(escaped.array.dropFirst().dropLast())
-        var decoder = EventDecoder(decompressor: decompressor, verifyChecksums: options.verifyChecksums,
-                                   maxEventSize: reader.maxEventSize, crc32: crc32)
+        var decoder = EventDecoder(
+            decompressor: decompressor, verifyChecksums: options.verifyChecksums,
+            maxEventSize: reader.maxEventSize, crc32: crc32)
         // Rows events are checked by the render workers, off this thread (records mode and decode-only).
         decoder.deferRowsChecksum = !options.eventsMode
         for (_, cached) in renderInfos { retire(cached.info) }
@@ -121,8 +124,10 @@ public final class BinlogParser {
         }
     }
 
-    private func handlePayload(_ payload: TransactionPayloadHeader, outer: BinlogEvent, bytes: [UInt8],
-                               decoder: inout EventDecoder, path: String) throws(CDCError) {
+    private func handlePayload(
+        _ payload: TransactionPayloadHeader, outer: BinlogEvent, bytes: [UInt8],
+        decoder: inout EventDecoder, path: String
+    ) throws(CDCError) {
         do {
             var inner = try decoder.payloadEvents(payload, in: bytes)
             var rowBase = 0
@@ -142,8 +147,10 @@ public final class BinlogParser {
 
     /// Handles one event; returns the number of rows it carried.
     @discardableResult
-    private func handle(_ event: BinlogEvent, bytes: [UInt8], decoder: inout EventDecoder, path: String,
-                        rowBase: Int = 0) throws(CDCError) -> Int {
+    private func handle(
+        _ event: BinlogEvent, bytes: [UInt8], decoder: inout EventDecoder, path: String,
+        rowBase: Int = 0
+    ) throws(CDCError) -> Int {
         statistics.events += 1
         if !event.inPayload { statistics.bytes += UInt64(bytes.count) }
         statistics.eventCounts[Int(event.header.type.rawValue)] += 1
@@ -164,7 +171,8 @@ public final class BinlogParser {
                 if cached.map == map { break }
                 retire(cached.info)
             }
-            let info = options.filter.accepts(database: map.database, table: map.table) ? TableRenderInfo(map: map) : nil
+            let info =
+                options.filter.accepts(database: map.database, table: map.table) ? TableRenderInfo(map: map) : nil
             renderInfos[map.tableID] = (map, info)
         case .rows(let rowsEvent):
             if let pool {
@@ -191,7 +199,7 @@ public final class BinlogParser {
 
     private func countRows(_ rowsEvent: RowsEvent, decoder: EventDecoder) -> Int {
         guard let map = decoder.tableMap(for: rowsEvent.tableID),
-              var cursor = try? RowCursor(event: rowsEvent, columns: map.columns, isMariaDB: decoder.format.isMariaDB)
+            var cursor = try? RowCursor(event: rowsEvent, columns: map.columns, isMariaDB: decoder.format.isMariaDB)
         else { return 0 }
         var count = 0
         while (try? cursor.next(before: &before, after: &after)) == true { count += 1 }
@@ -201,8 +209,10 @@ public final class BinlogParser {
     /// Queues the rows of one event for decoding and rendering. Events whose rendering depends on what came
     /// before (JSON document cache) or whose row count is needed at once (inside a compressed transaction) run
     /// here, in order; the rest run on the render pool. Returns the rows done here (0 when queued).
-    private func emitRows(_ rowsEvent: RowsEvent, event: BinlogEvent, decoder: EventDecoder, path: String,
-                          rowBase: Int, pool: RowRenderPool) throws(CDCError) -> Int {
+    private func emitRows(
+        _ rowsEvent: RowsEvent, event: BinlogEvent, decoder: EventDecoder, path: String,
+        rowBase: Int, pool: RowRenderPool
+    ) throws(CDCError) -> Int {
         // Events no job will decode still get their deferred CRC32 checked, here.
         func skip() throws(CDCError) -> Int {
             do {
@@ -215,10 +225,11 @@ public final class BinlogParser {
         // A rows event over no columns (a "dummy" event old servers write to end a statement) carries no row.
         if rowsEvent.columnCount == 0 { return try skip() }
         guard let map = decoder.tableMap(for: rowsEvent.tableID) else {
-            throw CDCError.decode(DecodeError(
-                .missingContext,
-                "rows event for table id \(rowsEvent.tableID) without its table map: start at the transaction's first event (its GTID or BEGIN)",
-                offset: event.offset, eventType: event.header.type.rawValue), file: path)
+            throw CDCError.decode(
+                DecodeError(
+                    .missingContext,
+                    "rows event for table id \(rowsEvent.tableID) without its table map: start at the transaction's first event (its GTID or BEGIN)",
+                    offset: event.offset, eventType: event.header.type.rawValue), file: path)
         }
         let info: TableRenderInfo
         if let cached = renderInfos[rowsEvent.tableID], cached.map == map {
@@ -237,8 +248,9 @@ public final class BinlogParser {
         }
         var job = RowsJob(
             event: rowsEvent, info: info, operation: operation, isMariaDB: decoder.format.isMariaDB,
-            source: RecordRenderer.Source(serverID: event.header.serverID, file: fileNameJSON, position: event.offset,
-                                          row: rowBase, gtid: gtid, timestamp: event.header.timestamp),
+            source: RecordRenderer.Source(
+                serverID: event.header.serverID, file: fileNameJSON, position: event.offset,
+                row: rowBase, gtid: gtid, timestamp: event.header.timestamp),
             offset: event.offset, eventType: event.header.type.rawValue, path: path,
             crc32: crc32 ?? { CRC32.update(0, $0) })
         let inOrder = event.inPayload || (info.hasJSONColumns && !options.decodeOnly)
@@ -247,8 +259,9 @@ public final class BinlogParser {
             return 0
         }
         var out = OutputBuffer(capacity: 4096)
-        let (count, failure) = job.run(into: &out, before: &before, after: &after, decodeOnly: options.decodeOnly,
-                                       documents: options.decodeOnly ? nil : jsonDocuments, info: info)
+        let (count, failure) = job.run(
+            into: &out, before: &before, after: &after, decodeOnly: options.decodeOnly,
+            documents: options.decodeOnly ? nil : jsonDocuments, info: info)
         job.prerendered = out.array
         job.prerenderedCount = count
         try pool.add(job)

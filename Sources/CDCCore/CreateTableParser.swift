@@ -87,7 +87,9 @@ public enum CreateTableParser {
         guard case .word(let typeWord) = tokens[1] else { return nil }
         var length: Int?
         if tokens.count >= 4, tokens[2] == .symbol(40), case .number(let number) = tokens[3] { length = number }
-        let unsigned = tokens.contains { if case .word(let text) = $0 { return text.lowercased() == "unsigned" } else { return false } }
+        let unsigned = tokens.contains {
+            if case .word(let text) = $0 { return text.lowercased() == "unsigned" } else { return false }
+        }
         return Column(name: name, type: typeWord.lowercased(), length: length, unsigned: unsigned)
     }
 
@@ -120,7 +122,11 @@ public enum CreateTableParser {
                 var name: [UInt8] = []
                 while end < text.count {
                     if text[end] == 96 {
-                        if end + 1 < text.count && text[end + 1] == 96 { name.append(96); end += 2; continue }
+                        if end + 1 < text.count && text[end + 1] == 96 {
+                            name.append(96)
+                            end += 2
+                            continue
+                        }
                         break
                     }
                     name.append(text[end])
@@ -155,7 +161,9 @@ public enum CreateTableParser {
                 var end = index
                 while end < text.count {
                     let c = text[end]
-                    if (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 36 || c >= 128 {
+                    if (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 36
+                        || c >= 128
+                    {
                         end += 1
                     } else {
                         break

@@ -3,7 +3,9 @@ import BinlogDecoder
 /// `parse --events`: one JSON object per event (header fields plus what matters of its content), for looking
 /// into a binlog the way `mariadb-binlog` does.
 public enum EventJSONRenderer {
-    public static func append(_ event: BinlogEvent, bytes: [UInt8], file: [UInt8], rows: Int, into out: inout OutputBuffer) {
+    public static func append(
+        _ event: BinlogEvent, bytes: [UInt8], file: [UInt8], rows: Int, into out: inout OutputBuffer
+    ) {
         let header = event.header
         JSONOutput.appendLiteral("{\"file\":\"", into: &out)
         out.append(contentsOf: file)
@@ -49,7 +51,11 @@ public enum EventJSONRenderer {
             for (index, column) in map.columns.enumerated() {
                 if index > 0 { out.append(44) }
                 JSONOutput.appendLiteral("{\"name\":", into: &out)
-                if let name = column.name { JSONString.append(name, into: &out) } else { JSONOutput.appendLiteral("null", into: &out) }
+                if let name = column.name {
+                    JSONString.append(name, into: &out)
+                } else {
+                    JSONOutput.appendLiteral("null", into: &out)
+                }
                 field("type", column.type.name, into: &out)
                 JSONOutput.appendLiteral(",\"meta\":", into: &out)
                 JSONOutput.append(UInt64(column.meta), into: &out)
@@ -77,7 +83,11 @@ public enum EventJSONRenderer {
             JSONOutput.append(rows.tableID, into: &out)
         case .mysqlGTID(let gtid):
             JSONOutput.appendLiteral(",\"gtid\":", into: &out)
-            if let value = gtid.gtid { JSONString.append(value.description, into: &out) } else { JSONOutput.appendLiteral("null", into: &out) }
+            if let value = gtid.gtid {
+                JSONString.append(value.description, into: &out)
+            } else {
+                JSONOutput.appendLiteral("null", into: &out)
+            }
         case .previousGTIDs(let set):
             field("gtid_set", set.description, into: &out)
         case .mariaGTID(let gtid):

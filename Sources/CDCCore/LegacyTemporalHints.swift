@@ -34,9 +34,12 @@ public struct LegacyTemporalHints: Sendable {
 
     /// The table map with `legacyFSP` filled in where a hint applies; nil when nothing changes.
     public func apply(to map: TableMap) -> TableMap? {
-        let legacyTypes: Set<UInt8> = [ColumnType.time.rawValue, ColumnType.dateTime.rawValue, ColumnType.timestamp.rawValue]
+        let legacyTypes: Set<UInt8> = [
+            ColumnType.time.rawValue, ColumnType.dateTime.rawValue, ColumnType.timestamp.rawValue,
+        ]
         guard map.columns.contains(where: { legacyTypes.contains($0.type.rawValue) }),
-              let columns = tables[key(map.database, map.table)], columns.count == map.columns.count else { return nil }
+            let columns = tables[key(map.database, map.table)], columns.count == map.columns.count
+        else { return nil }
         var updated = map
         var changed = false
         for index in map.columns.indices where legacyTypes.contains(map.columns[index].type.rawValue) {

@@ -29,7 +29,9 @@ public struct ParseStatistics: Sendable {
         let rate = seconds > 0 ? Double(records) / seconds : 0
         let megabytes = Double(bytes) / 1_048_576
         lines.append("files: \(files)  events: \(events)  bytes: \(bytes) (\(format(megabytes)) MiB)")
-        lines.append("records: \(records)  seconds: \(format(seconds))  rows/s: \(Int(rate))  MiB/s: \(format(seconds > 0 ? megabytes / seconds : 0))")
+        lines.append(
+            "records: \(records)  seconds: \(format(seconds))  rows/s: \(Int(rate))  MiB/s: \(format(seconds > 0 ? megabytes / seconds : 0))"
+        )
         lines.append("events by type:")
         for (type, count) in eventsByType.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(type): \(count)")

@@ -49,9 +49,11 @@ public struct RecordRenderer: Sendable {
     public init() {}
 
     /// Appends one record line (with its trailing newline).
-    public func append(_ operation: Operation, table: TableRenderInfo, before: [ColumnValue]?, after: [ColumnValue]?,
-                       bytes: [UInt8], side: [UInt8] = [], source: Source,
-                       into out: inout OutputBuffer) throws(DecodeError) {
+    public func append(
+        _ operation: Operation, table: TableRenderInfo, before: [ColumnValue]?, after: [ColumnValue]?,
+        bytes: [UInt8], side: [UInt8] = [], source: Source,
+        into out: inout OutputBuffer
+    ) throws(DecodeError) {
         JSONOutput.appendLiteral(operation.literal, into: &out)
         out.append(contentsOf: table.dbAndTable)
         JSONOutput.appendLiteral(",\"before\":", into: &out)
@@ -85,8 +87,10 @@ public struct RecordRenderer: Sendable {
         JSONOutput.appendLiteral("\"}\n", into: &out)
     }
 
-    private func appendImage(_ values: [ColumnValue]?, table: TableRenderInfo, bytes: [UInt8], side: [UInt8],
-                             into out: inout OutputBuffer) throws(DecodeError) {
+    private func appendImage(
+        _ values: [ColumnValue]?, table: TableRenderInfo, bytes: [UInt8], side: [UInt8],
+        into out: inout OutputBuffer
+    ) throws(DecodeError) {
         guard let values else {
             JSONOutput.appendLiteral("null", into: &out)
             return

@@ -20,23 +20,27 @@ struct RowsJob: @unchecked Sendable {
 
     /// Decodes (and unless `decodeOnly`, renders) every row; returns the rows done and the error that stopped it.
     /// `info` is the table's render info as this thread holds it (see `RenderBatch.run`).
-    func run(into out: inout OutputBuffer, before: inout [ColumnValue], after: inout [ColumnValue],
-             decodeOnly: Bool, documents: JSONDocumentCache?, info: TableRenderInfo) -> (rows: Int, error: CDCError?) {
+    func run(
+        into out: inout OutputBuffer, before: inout [ColumnValue], after: inout [ColumnValue],
+        decodeOnly: Bool, documents: JSONDocumentCache?, info: TableRenderInfo
+    ) -> (rows: Int, error: CDCError?) {
         let renderer = RecordRenderer()
         var count = 0
         do {
             try event.verifyChecksum(crc32)
-            var cursor = try RowCursor(event: event, columns: info.map.columns, isMariaDB: isMariaDB,
-                                       documents: documents, tableName: info.qualifiedName)
+            var cursor = try RowCursor(
+                event: event, columns: info.map.columns, isMariaDB: isMariaDB,
+                documents: documents, tableName: info.qualifiedName)
             var source = self.source
             let base = source.row
             while try cursor.next(before: &before, after: &after) {
                 if !decodeOnly {
                     source.row = base + count
-                    try renderer.append(operation, table: info,
-                                        before: event.kind == .write ? nil : before,
-                                        after: event.kind == .delete ? nil : after,
-                                        bytes: event.bytes, side: cursor.sideBytes, source: source, into: &out)
+                    try renderer.append(
+                        operation, table: info,
+                        before: event.kind == .write ? nil : before,
+                        after: event.kind == .delete ? nil : after,
+                        bytes: event.bytes, side: cursor.sideBytes, source: source, into: &out)
                 }
                 count += 1
             }
@@ -76,8 +80,9 @@ final class RenderBatch: @unchecked Sendable {
             let key = ObjectIdentifier(job.info)
             let info = infos[key] ?? TableRenderInfo(map: job.info.map)
             infos[key] = info
-            let (count, failure) = job.run(into: &output, before: &before, after: &after,
-                                           decodeOnly: decodeOnly, documents: nil, info: info)
+            let (count, failure) = job.run(
+                into: &output, before: &before, after: &after,
+                decodeOnly: decodeOnly, documents: nil, info: info)
             rows.append(count)
             if let failure {
                 error = failure

@@ -3,8 +3,10 @@ import BinlogDecoder
 /// Renders decoded column values as JSON, as docs/record-format.md specifies.
 public enum ValueRenderer {
     /// Appends the JSON for `value`. `bytes` is the array the value's ranges point into.
-    public static func append(_ value: ColumnValue, info: ColumnRenderInfo, bytes: [UInt8], side: [UInt8] = [],
-                              into out: inout OutputBuffer) throws(DecodeError) {
+    public static func append(
+        _ value: ColumnValue, info: ColumnRenderInfo, bytes: [UInt8], side: [UInt8] = [],
+        into out: inout OutputBuffer
+    ) throws(DecodeError) {
         switch value {
         case .absent, .null:
             JSONOutput.appendLiteral("null", into: &out)
@@ -99,13 +101,15 @@ public enum ValueRenderer {
                 throw DecodeError(.malformed, "GEOMETRY value of \(range.count) bytes has no SRID")
             }
             let base = range.lowerBound
-            let srid = UInt64(bytes[base]) | UInt64(bytes[base + 1]) << 8 | UInt64(bytes[base + 2]) << 16
+            let srid =
+                UInt64(bytes[base]) | UInt64(bytes[base + 1]) << 8 | UInt64(bytes[base + 2]) << 16
                 | UInt64(bytes[base + 3]) << 24
             JSONOutput.appendLiteral("{\"srid\":", into: &out)
             JSONOutput.append(srid, into: &out)
             JSONOutput.appendLiteral(",\"wkb\":", into: &out)
             bytes.withUnsafeBytes { raw in
-                JSONOutput.appendBase64(UnsafeRawBufferPointer(rebasing: raw[(base + 4)..<range.upperBound]), into: &out)
+                JSONOutput.appendBase64(
+                    UnsafeRawBufferPointer(rebasing: raw[(base + 4)..<range.upperBound]), into: &out)
             }
             out.append(125)
         case .vector(let range):
@@ -116,7 +120,8 @@ public enum ValueRenderer {
             var offset = range.lowerBound
             while offset < range.upperBound {
                 if offset > range.lowerBound { out.append(44) }
-                let raw = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
+                let raw =
+                    UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
                     | UInt32(bytes[offset + 3]) << 24
                 JSONOutput.append(Float(bitPattern: raw), into: &out)
                 offset += 4
@@ -149,8 +154,9 @@ public enum ValueRenderer {
         guard fsp > 0 else { return }
         let digits = Int(min(fsp, 6))
         out.append(46)
-        JSONOutput.appendPadded(UInt64(microseconds % 1_000_000) / UInt64(TemporalFormat.powersOf10[6 - digits]),
-                                width: digits, into: &out)
+        JSONOutput.appendPadded(
+            UInt64(microseconds % 1_000_000) / UInt64(TemporalFormat.powersOf10[6 - digits]),
+            width: digits, into: &out)
     }
 
     /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).

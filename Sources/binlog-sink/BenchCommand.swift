@@ -2,7 +2,7 @@ import ArgumentParser
 import CDCCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs the throughput benchmark side by side with MariaDB's own decoder, one process per measurement so
@@ -54,7 +54,10 @@ struct BenchCommand: ParsableCommand {
         let measurements: [(String, [String])] = [
             ("binlog-sink decode-only", [me, "parse", "--decode-only", file]),
             ("binlog-sink parse → JSON Lines", [me, "parse", "--output", "/dev/null", file]),
-            ("\(reference) --base64-output=DECODE-ROWS -vv", [reference, "--no-defaults", "--base64-output=DECODE-ROWS", "-vv", file]),
+            (
+                "\(reference) --base64-output=DECODE-ROWS -vv",
+                [reference, "--no-defaults", "--base64-output=DECODE-ROWS", "-vv", file]
+            ),
         ]
         var results: [(String, Sample)] = []
         for (name, argv) in measurements {
@@ -77,7 +80,9 @@ struct BenchCommand: ParsableCommand {
         print("|---|---:|---:|---:|---:|---:|")
         for (name, sample) in results {
             let rate = Double(rows) / sample.seconds
-            print("| \(name) | \(Self.fixed(sample.seconds, 3)) | \(Int(rate)) | \(Self.fixed(megabytes / sample.seconds, 1)) | \(sample.peakRSSKiB / 1024) MiB | \(Self.fixed(referenceSeconds / sample.seconds, 2))× |")
+            print(
+                "| \(name) | \(Self.fixed(sample.seconds, 3)) | \(Int(rate)) | \(Self.fixed(megabytes / sample.seconds, 1)) | \(sample.peakRSSKiB / 1024) MiB | \(Self.fixed(referenceSeconds / sample.seconds, 2))× |"
+            )
         }
     }
 
@@ -144,7 +149,9 @@ struct BenchCommand: ParsableCommand {
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let exited = (waitStatus & 0x7f) == 0 ? (waitStatus >> 8) & 0xff : 128 + (waitStatus & 0x7f)
-        return (Sample(seconds: seconds, peakRSSKiB: Int(usage.ru_maxrss), status: exited),
-                String(decoding: captured, as: UTF8.self))
+        return (
+            Sample(seconds: seconds, peakRSSKiB: Int(usage.ru_maxrss), status: exited),
+            String(decoding: captured, as: UTF8.self)
+        )
     }
 }

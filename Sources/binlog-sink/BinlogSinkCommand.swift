@@ -1,7 +1,7 @@
 import ArgumentParser
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The root command only declares the tree; each subcommand lives in its own file.
@@ -9,9 +9,9 @@ import Glibc
 struct BinlogSinkCommand: ParsableCommand {
     static func main() {
         #if canImport(Glibc)
-        // glibc gives every thread its own malloc arena and keeps freed memory in each: with render workers that
-        // multiplies peak memory for nothing. Two arenas are plenty for this process.
-        _ = glibcMallopt(-8 /* M_ARENA_MAX, malloc.h */, 2)
+            // glibc gives every thread its own malloc arena and keeps freed memory in each: with render workers that
+            // multiplies peak memory for nothing. Two arenas are plenty for this process.
+            _ = glibcMallopt(-8 /* M_ARENA_MAX, malloc.h */, 2)
         #endif
         Self.main(nil)
     }
@@ -29,7 +29,7 @@ struct BinlogSinkCommand: ParsableCommand {
 }
 
 #if canImport(Glibc)
-/// glibc's `mallopt` (declared in malloc.h, which the Glibc module does not export).
-@_silgen_name("mallopt")
-func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+    /// glibc's `mallopt` (declared in malloc.h, which the Glibc module does not export).
+    @_silgen_name("mallopt")
+    func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif

@@ -2,7 +2,7 @@ import ArgumentParser
 import CDCCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Maps the core's errors to the documented exit statuses and prints them as one line on stderr.

@@ -16,7 +16,8 @@ struct ParseCommand: ParsableCommand {
     @Argument(help: "Binlog files, in order.")
     var files: [String]
 
-    @Option(help: "Start at this byte offset of the first file (an event boundary, as mariadb-binlog --start-position).")
+    @Option(
+        help: "Start at this byte offset of the first file (an event boundary, as mariadb-binlog --start-position).")
     var startPosition: UInt64?
 
     @Option(help: "Stop before the first event at or after this byte offset of the last file.")
@@ -62,12 +63,14 @@ struct ParseCommand: ParsableCommand {
         options.decodeOnly = decodeOnly
         let writer: OutputWriter
         do {
-            writer = try output.map { path throws(CDCError) in try OutputWriter.file(path) } ?? OutputWriter.standardOutput()
+            writer =
+                try output.map { path throws(CDCError) in try OutputWriter.file(path) } ?? OutputWriter.standardOutput()
         } catch {
             throw ErrorReporter.exit(for: error)
         }
-        let parser = BinlogParser(options: options, output: writer, decompressor: SystemDecompressor(),
-                                   crc32: SystemDecompressor.crc32)
+        let parser = BinlogParser(
+            options: options, output: writer, decompressor: SystemDecompressor(),
+            crc32: SystemDecompressor.crc32)
         var failure: CDCError?
         do {
             try parser.run(paths: files)

@@ -26,8 +26,10 @@ import Testing
         #expect(DecimalFormat.binarySize(precision: precision, scale: scale) == bytes)
     }
 
-    static let tables = ["t_dec_14_4", "t_dec_10_2", "t_dec_65_30", "t_dec_4_4", "t_dec_5_0", "t_dec_1_0",
-                         "t_dec_18_9", "t_dec_19_10", "t_dec_30_5"]
+    static let tables = [
+        "t_dec_14_4", "t_dec_10_2", "t_dec_65_30", "t_dec_4_4", "t_dec_5_0", "t_dec_1_0",
+        "t_dec_18_9", "t_dec_19_10", "t_dec_30_5",
+    ]
 
     /// Every DECIMAL the server wrote renders as the server's SELECT text: exactly `scale` fraction digits, no
     /// leading zeros, "0.00" for zero, "0.1234" for DECIMAL(4,4), negative numbers with "-".
@@ -51,9 +53,11 @@ import Testing
         let texts = try Self.tables.flatMap { name in
             try #require(MariaDBRowVectors.table(name)).rows.compactMap { $0.text[0] ?? nil }
         }
-        for text in ["0.1234", "-0.1234", "0.00", "0.0000", "-12.50", "-0.01", "0",
-                     "99999999999999999999999999999999999.999999999999999999999999999999",
-                     "-1.000000000000000000000000000001"] {
+        for text in [
+            "0.1234", "-0.1234", "0.00", "0.0000", "-12.50", "-0.01", "0",
+            "99999999999999999999999999999999999.999999999999999999999999999999",
+            "-1.000000000000000000000000000001",
+        ] {
             #expect(texts.contains(text), "\(text)")
         }
     }
@@ -66,10 +70,10 @@ import Testing
 
     /// What no server writes: a size that does not match, impossible precision/scale, and a negative zero.
     @Test func hostileInput() {
-        #expect(Self.render([0x80, 0x00], 14, 4) == "0")           // wrong size for DECIMAL(14,4)
+        #expect(Self.render([0x80, 0x00], 14, 4) == "0")  // wrong size for DECIMAL(14,4)
         #expect(Self.render([], 1, 0) == "0")
         #expect(Self.render([0x80], 0, 0) == "0")
-        #expect(Self.render([0x80], 1, 2) == "0")                   // scale > precision
+        #expect(Self.render([0x80], 1, 2) == "0")  // scale > precision
         #expect(Self.render([0x80], 1, -1) == "0")
         // Negative zero (sign bit clear, all digit bits set): rendered without the sign.
         #expect(Self.render([0x7f, 0xff, 0xff, 0xff, 0xff], 10, 2) == "0.00")

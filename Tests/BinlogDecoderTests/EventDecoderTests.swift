@@ -1,7 +1,8 @@
 import BinlogCompression
-@testable import BinlogDecoder
 import Foundation
 import Testing
+
+@testable import BinlogDecoder
 
 /// The event state machine over every fixture, and what it does with damaged events.
 @Suite(.enabled(if: Fixtures.available, Fixtures.skipMessage))
@@ -94,9 +95,15 @@ struct EventDecoderFixtureTests {
                 tableID = map.tableID
                 // The same table map again: the same map.
                 let again = try decoder.decode(event, offset: UInt64(offset))
-                if case .tableMap(let second) = again.body { #expect(second == map) } else { Issue.record("not a table map") }
+                if case .tableMap(let second) = again.body {
+                    #expect(second == map)
+                } else {
+                    Issue.record("not a table map")
+                }
             }
-            if header.type == .rotate { rotateEvent = event } else if let tableID {
+            if header.type == .rotate {
+                rotateEvent = event
+            } else if let tableID {
                 #expect(decoder.tableMap(for: tableID) != nil)
             }
             offset += size
@@ -111,7 +118,9 @@ struct EventDecoderFixtureTests {
         let compressed = try DecodedBinlog(fixture: "mariadb/compressed/mysql-bin.000002")
         let plain = try DecodedBinlog(fixture: "mariadb/minimal-metadata/mysql-bin.000002")
         func queries(_ binlog: DecodedBinlog) -> [String] {
-            binlog.entries.compactMap { if case .query(let query) = $0.event.body { return query.query } else { return nil } }
+            binlog.entries.compactMap {
+                if case .query(let query) = $0.event.body { return query.query } else { return nil }
+            }
         }
         let types = compressed.entries.map(\.event.header.type)
         #expect(types.contains(.mariaQueryCompressed))
@@ -190,8 +199,9 @@ struct EventDecoderFixtureTests {
     /// With CRC32 in force, an event too short to hold its checksum is rejected.
     @Test func checksumNeedsFourBytes() throws {
         var decoder = EventDecoder(decompressor: nil)
-        let format = EventBytes.sealed(FormatDescriptionTests.event(
-            FormatDescriptionTests.body(version: "8.0.40", postHeaders: [], algorithm: 1)))
+        let format = EventBytes.sealed(
+            FormatDescriptionTests.event(
+                FormatDescriptionTests.body(version: "8.0.40", postHeaders: [], algorithm: 1)))
         _ = try decoder.decode(format, offset: 4, inPayload: false)
         #expect(decoder.eventsHaveChecksum)
         let stop: [UInt8] = [0, 0, 0, 0, 3, 1, 0, 0, 0, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
@@ -225,12 +235,15 @@ struct EventDecoderFixtureTests {
     @Test func injectedCRC() throws {
         final class Counter: @unchecked Sendable { var calls = 0 }
         let counter = Counter()
-        var decoder = EventDecoder(decompressor: nil, crc32: { bytes in
-            counter.calls += 1
-            return SystemDecompressor.crc32(bytes)
-        })
-        let format = EventBytes.sealed(FormatDescriptionTests.event(
-            FormatDescriptionTests.body(version: "8.0.40", postHeaders: [], algorithm: 1)))
+        var decoder = EventDecoder(
+            decompressor: nil,
+            crc32: { bytes in
+                counter.calls += 1
+                return SystemDecompressor.crc32(bytes)
+            })
+        let format = EventBytes.sealed(
+            FormatDescriptionTests.event(
+                FormatDescriptionTests.body(version: "8.0.40", postHeaders: [], algorithm: 1)))
         _ = try decoder.decode(format, offset: 4)
         #expect(counter.calls == 1)
     }

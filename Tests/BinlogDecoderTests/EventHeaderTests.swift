@@ -15,12 +15,17 @@ import Testing
     }
 
     @Test func layout() throws {
-        let bytes: [UInt8] = [0xaa,
-                              0x01, 0x02, 0x03, 0x04, 0x1e, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c,
-                              0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12]
+        let bytes: [UInt8] = [
+            0xaa,
+            0x01, 0x02, 0x03, 0x04, 0x1e, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c,
+            0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12,
+        ]
         let header = try #require(EventHeader.parse(bytes, at: 1))
-        #expect(header == EventHeader(timestamp: 0x0403_0201, type: .writeRowsV2, serverID: 0x0807_0605,
-                                      eventSize: 0x0c0b_0a09, logPosition: 0x100f_0e0d, flags: 0x1211))
+        #expect(
+            header
+                == EventHeader(
+                    timestamp: 0x0403_0201, type: .writeRowsV2, serverID: 0x0807_0605,
+                    eventSize: 0x0c0b_0a09, logPosition: 0x100f_0e0d, flags: 0x1211))
     }
 
     @Test func shortInputGivesNil() {

@@ -1,5 +1,6 @@
-@testable import BinlogDecoder
 import Testing
+
+@testable import BinlogDecoder
 
 /// FORMAT_DESCRIPTION_EVENT: the checksum rule by server version, and the real format descriptions of the fixtures.
 @Suite struct FormatDescriptionTests {
@@ -152,16 +153,19 @@ import Testing
     }
 
     @Test func handMadeDescriptions() throws {
-        let old = try FormatDescription.parse(event: Self.event(Self.body(version: "5.1.73-log", postHeaders: [56, 13, 0, 8], algorithm: nil)))
+        let old = try FormatDescription.parse(
+            event: Self.event(Self.body(version: "5.1.73-log", postHeaders: [56, 13, 0, 8], algorithm: nil)))
         #expect(old.serverVersion == "5.1.73-log" && old.createTimestamp == 0x4030_2010)
         #expect(old.checksum == .off && old.postHeaderLengths == [56, 13, 0, 8])
         #expect(old.postHeaderLength(of: .query, fallback: 99) == 13)
         #expect(old.postHeaderLength(of: .tableMap, fallback: 99) == 99)
         #expect(old.postHeaderLength(of: .unknown, fallback: 7) == 7)
 
-        let new = try FormatDescription.parse(event: Self.event(Self.body(version: "8.0.40", postHeaders: [0, 13], algorithm: 1)))
+        let new = try FormatDescription.parse(
+            event: Self.event(Self.body(version: "8.0.40", postHeaders: [0, 13], algorithm: 1)))
         #expect(new.checksum == .crc32 && new.postHeaderLengths == [0, 13])
-        let off = try FormatDescription.parse(event: Self.event(Self.body(version: "10.6.1-MariaDB", postHeaders: [], algorithm: 0)))
+        let off = try FormatDescription.parse(
+            event: Self.event(Self.body(version: "10.6.1-MariaDB", postHeaders: [], algorithm: 0)))
         #expect(off.checksum == .off && off.isMariaDB)
     }
 
@@ -174,12 +178,16 @@ import Testing
                 return error.code
             }
         }
-        #expect(code(Self.event(Self.body(version: "8.0.40", headerLength: 18, postHeaders: [], algorithm: 1))) == .malformed)
+        #expect(
+            code(Self.event(Self.body(version: "8.0.40", headerLength: 18, postHeaders: [], algorithm: 1)))
+                == .malformed)
         #expect(code(Self.event(Self.body(version: "8.0.40", postHeaders: [], algorithm: 7))) == .malformed)
         // A 5.6.1+ version without room for checksum_alg and the CRC.
         #expect(code(Self.event(Self.body(version: "8.0.40", postHeaders: [1, 2], algorithm: nil))) == .malformed)
         // Cut inside the server version.
-        #expect(code(Array(Self.event(Self.body(version: "8.0.40", postHeaders: [], algorithm: 1)).prefix(40))) == .truncated)
+        #expect(
+            code(Array(Self.event(Self.body(version: "8.0.40", postHeaders: [], algorithm: 1)).prefix(40)))
+                == .truncated)
         #expect(code([UInt8](repeating: 0, count: 19)) == .truncated)
     }
 }

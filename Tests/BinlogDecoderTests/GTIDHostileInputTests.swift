@@ -60,16 +60,20 @@ struct GTIDHostileInputTests {
         // Intervals that are empty, start at 0, overlap or touch, and trailing bytes after the set.
         rejects(gtidTestLE64(1) + uuid + gtidTestLE64(1) + gtidTestLE64(5) + gtidTestLE64(5))
         rejects(gtidTestLE64(1) + uuid + gtidTestLE64(1) + gtidTestLE64(0) + gtidTestLE64(5))
-        rejects(gtidTestLE64(1) + uuid + gtidTestLE64(2) + gtidTestLE64(1) + gtidTestLE64(5)
-            + gtidTestLE64(5) + gtidTestLE64(9))
+        rejects(
+            gtidTestLE64(1) + uuid + gtidTestLE64(2) + gtidTestLE64(1) + gtidTestLE64(5)
+                + gtidTestLE64(5) + gtidTestLE64(9))
         rejects(gtidTestLE64(1) + uuid + gtidTestLE64(1) + gtidTestLE64(1) + gtidTestLE64(5) + [0])
         // A tag that is too long or has a character MySQL does not allow.
-        rejects([0x01, 0x01, 0, 0, 0, 0, 0, 0x01] + uuid + [66] + [UInt8](repeating: 0x61, count: 33)
-            + gtidTestLE64(1) + gtidTestLE64(1) + gtidTestLE64(2))
-        rejects([0x01, 0x01, 0, 0, 0, 0, 0, 0x01] + uuid + [4] + Array("a-".utf8)
-            + gtidTestLE64(1) + gtidTestLE64(1) + gtidTestLE64(2))
-        rejects([0x01, 0x01, 0, 0, 0, 0, 0, 0x01] + uuid + [2] + Array("1".utf8)
-            + gtidTestLE64(1) + gtidTestLE64(1) + gtidTestLE64(2))
+        rejects(
+            [0x01, 0x01, 0, 0, 0, 0, 0, 0x01] + uuid + [66] + [UInt8](repeating: 0x61, count: 33)
+                + gtidTestLE64(1) + gtidTestLE64(1) + gtidTestLE64(2))
+        rejects(
+            [0x01, 0x01, 0, 0, 0, 0, 0, 0x01] + uuid + [4] + Array("a-".utf8)
+                + gtidTestLE64(1) + gtidTestLE64(1) + gtidTestLE64(2))
+        rejects(
+            [0x01, 0x01, 0, 0, 0, 0, 0, 0x01] + uuid + [2] + Array("1".utf8)
+                + gtidTestLE64(1) + gtidTestLE64(1) + gtidTestLE64(2))
         // The tag's varlen length claiming 9 bytes.
         rejects([0x01, 0x01, 0, 0, 0, 0, 0, 0x01] + uuid + [0xff, 1, 2])
     }
@@ -77,8 +81,10 @@ struct GTIDHostileInputTests {
     /// Every strict prefix of the real events' bodies is refused (or, for the fixed-layout GTID event whose tail
     /// is optional, parsed or refused), never a trap.
     @Test(.enabled(if: GTIDFixtures.available)) func truncatedRealBodies() throws {
-        let files = ["binlog_transaction_with_GTID_TAG.000001", "binlog_transaction_previous_GTID_no_tag.000001",
-                     "mysql-enum-string-set.000001", "transaction_compression.000001", "mariadb-bin.000001"]
+        let files = [
+            "binlog_transaction_with_GTID_TAG.000001", "binlog_transaction_previous_GTID_no_tag.000001",
+            "mysql-enum-string-set.000001", "transaction_compression.000001", "mariadb-bin.000001",
+        ]
         var checked = 0
         for file in files {
             let binlog = try GTIDTestBinlog("mysql/" + file)
@@ -102,7 +108,9 @@ struct GTIDHostileInputTests {
                             _ = try? MySQLGTIDEvent.parse(binlog.bytes, body: prefix, type: event.header.type)
                         }
                     case .transactionPayload:
-                        #expect(throws: DecodeError.self) { try TransactionPayloadHeader.parse(binlog.bytes, body: prefix) }
+                        #expect(throws: DecodeError.self) {
+                            try TransactionPayloadHeader.parse(binlog.bytes, body: prefix)
+                        }
                     case .mariaGTID:
                         if prefix.count < 19 {
                             #expect(throws: DecodeError.self) {
@@ -154,13 +162,17 @@ struct GTIDHostileInputTests {
         // Declared non-ignorable up to field 13: refused.
         var strict = grown
         strict[2] = 14 << 1
-        #expect(throws: DecodeError.self) { try MySQLGTIDEvent.parse(strict, body: 0..<strict.count, type: .gtidTagged) }
+        #expect(throws: DecodeError.self) {
+            try MySQLGTIDEvent.parse(strict, body: 0..<strict.count, type: .gtidTagged)
+        }
     }
 
     @Test(.enabled(if: GTIDFixtures.available)) func brokenTaggedMessages() throws {
         let body = try Self.realTaggedBody()
         func rejects(_ bytes: [UInt8]) {
-            #expect(throws: DecodeError.self) { try MySQLGTIDEvent.parse(bytes, body: 0..<bytes.count, type: .gtidTagged) }
+            #expect(throws: DecodeError.self) {
+                try MySQLGTIDEvent.parse(bytes, body: 0..<bytes.count, type: .gtidTagged)
+            }
         }
         // Another serialization format version.
         var version = body

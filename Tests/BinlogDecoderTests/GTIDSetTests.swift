@@ -9,8 +9,10 @@ struct GTIDSetTests {
         let expected = try GTIDFixtures.rustExpectations(file)
         let list = try #require(expected["previous_gtids"] as? [[String: Any]])
         return try list.map { item in
-            (uuid: try #require(item["uuid"] as? String), tag: item["tag"] as? String,
-             intervals: try #require(item["intervals"] as? [[Int]]))
+            (
+                uuid: try #require(item["uuid"] as? String), tag: item["tag"] as? String,
+                intervals: try #require(item["intervals"] as? [[Int]])
+            )
         }
     }
 
@@ -54,7 +56,8 @@ struct GTIDSetTests {
                 let set = try GTIDSet.parsePreviousGTIDs(binlog.bytes, body: event.body)
                 parsed += 1
                 for gtidEvent in binlog.events(of: .gtid) {
-                    let gtid = try #require(try MySQLGTIDEvent.parse(binlog.bytes, body: gtidEvent.body, type: .gtid).gtid)
+                    let gtid = try #require(
+                        try MySQLGTIDEvent.parse(binlog.bytes, body: gtidEvent.body, type: .gtid).gtid)
                     let contained = set.entries.contains { entry in
                         entry.uuid == gtid.uuid && entry.tag == gtid.tag
                             && entry.intervals.contains { $0.start <= gtid.gno && gtid.gno < $0.end }
@@ -82,12 +85,14 @@ struct GTIDSetTests {
         let set = GTIDSet(entries: [
             GTIDSet.Entry(uuid: high, intervals: [GTIDSet.Interval(start: 1, end: 2)]),
             GTIDSet.Entry(uuid: low, tag: "zeta", intervals: [GTIDSet.Interval(start: 4, end: 6)]),
-            GTIDSet.Entry(uuid: low, intervals: [GTIDSet.Interval(start: 1, end: 4), GTIDSet.Interval(start: 7, end: 8)]),
+            GTIDSet.Entry(
+                uuid: low, intervals: [GTIDSet.Interval(start: 1, end: 4), GTIDSet.Interval(start: 7, end: 8)]),
             GTIDSet.Entry(uuid: low, tag: "alpha", intervals: [GTIDSet.Interval(start: 1, end: 3)]),
         ])
         // MySQL prints ",\n" between UUIDs; the decoder keeps the set on one line with ",".
-        #expect(set.description == "11111111-1111-1111-1111-111111111111:1-3:7:alpha:1-2:zeta:4-5,"
-            + "abababab-abab-abab-abab-abababababab:1")
+        #expect(
+            set.description == "11111111-1111-1111-1111-111111111111:1-3:7:alpha:1-2:zeta:4-5,"
+                + "abababab-abab-abab-abab-abababababab:1")
         #expect(GTIDSet(entries: []).description == "")
     }
 
@@ -96,7 +101,8 @@ struct GTIDSetTests {
         var body: [UInt8] = [0x01, 0x02, 0, 0, 0, 0, 0, 0x01]  // tagged, n_sids = 2
         let uuid: [UInt8] = Array(1...16)
         body += uuid + [0x00] + gtidTestLE64(1) + gtidTestLE64(1) + gtidTestLE64(4)  // untagged 1-3
-        body += uuid + [0x06] + Array("Ab_".utf8) + gtidTestLE64(1) + gtidTestLE64(5) + gtidTestLE64(6)  // tag "ab_" (lower-cased) 5
+        // tag "ab_" (lower-cased), interval 5
+        body += uuid + [0x06] + Array("Ab_".utf8) + gtidTestLE64(1) + gtidTestLE64(5) + gtidTestLE64(6)
         let set = try GTIDSet.parsePreviousGTIDs(body, body: 0..<body.count)
         #expect(set.entries.map(\.tag) == [nil, "ab_"])
         #expect(set.description == "01020304-0506-0708-090a-0b0c0d0e0f10:1-3:ab_:5")

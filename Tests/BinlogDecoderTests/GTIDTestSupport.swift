@@ -39,8 +39,8 @@ enum GTIDFixtures {
         let data = try Data(contentsOf: url("mysql/expected_values.json"))
         let object = try JSONSerialization.jsonObject(with: data)
         guard let top = object as? [String: Any], let files = top["files"] as? [String: Any],
-              let file = files[fileName] as? [String: Any],
-              let expectations = file["rust_test_expectations"] as? [String: Any]
+            let file = files[fileName] as? [String: Any],
+            let expectations = file["rust_test_expectations"] as? [String: Any]
         else { throw Missing(description: "no rust_test_expectations for \(fileName)") }
         return expectations
     }

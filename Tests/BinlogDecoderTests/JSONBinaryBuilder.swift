@@ -69,7 +69,8 @@ enum JSONBinaryBuilder {
         case .string(let bytes): return variableLength(bytes.count) + bytes
         case .opaque(let type, let data): return [type] + variableLength(data.count) + data
         case .array(let items, let large): return container(keys: nil, values: items, large: large)
-        case .object(let members, let large): return container(keys: members.map { Array($0.0.utf8) }, values: members.map(\.1), large: large)
+        case .object(let members, let large):
+            return container(keys: members.map { Array($0.0.utf8) }, values: members.map(\.1), large: large)
         }
     }
 

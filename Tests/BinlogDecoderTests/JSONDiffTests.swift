@@ -33,12 +33,14 @@ private func text(_ value: JSONValue) -> String {
 
 /// The before image for the hand-built cases, members in MySQL's order (by key length, then bytes).
 private func before() throws -> JSONValue {
-    try MySQLJSON.parse(JSONBinaryBuilder.document(.object([
-        ("a", .array([.int16(1), .int16(2), .int16(3)])),
-        ("b", .object([("x", .int16(1))])),
-        ("ab", .true),
-        ("k k", .text("v")),
-    ]))[...])
+    try MySQLJSON.parse(
+        JSONBinaryBuilder.document(
+            .object([
+                ("a", .array([.int16(1), .int16(2), .int16(3)])),
+                ("b", .object([("x", .int16(1))])),
+                ("ab", .true),
+                ("k k", .text("v")),
+            ]))[...])
 }
 
 private func applied(_ diffs: [UInt8]...) throws -> String {
@@ -84,9 +86,10 @@ struct JSONDiffFixtureTests {
         #expect(partial.rows.count == 6)
         for row in partial.rows {
             guard case .int(let id)?? = row.before?.first,
-                  case .json(let diffRange)?? = row.after.dropFirst().first,
-                  case .text(let name)?? = row.after.dropFirst(2).first,
-                  case .int(let age)?? = row.after.dropFirst(3).first else {
+                case .json(let diffRange)?? = row.after.dropFirst().first,
+                case .text(let name)?? = row.after.dropFirst(2).first,
+                case .int(let age)?? = row.after.dropFirst(3).first
+            else {
                 Issue.record("unexpected PARTIAL_UPDATE_ROWS row")
                 continue
             }
@@ -123,16 +126,21 @@ struct JSONDiffOperationTests {
 
     @Test("REPLACE of an array cell, a nested member and a quoted member")
     func replaceValues() throws {
-        #expect(try applied(diff(replace, "$.a[1]", .text("two")))
-            == #"{"a": [1, "two", 3], "b": {"x": 1}, "ab": true, "k k": "v"}"#)
-        #expect(try applied(diff(replace, "$.b.x", .array([.null])))
-            == #"{"a": [1, 2, 3], "b": {"x": [null]}, "ab": true, "k k": "v"}"#)
-        #expect(try applied(diff(replace, #"$."k k""#, .double(1.5)))
-            == #"{"a": [1, 2, 3], "b": {"x": 1}, "ab": true, "k k": 1.5}"#)
-        #expect(try applied(diff(replace, "$.a[last]", .false))
-            == #"{"a": [1, 2, false], "b": {"x": 1}, "ab": true, "k k": "v"}"#)
-        #expect(try applied(diff(replace, " $ . a [ last - 2 ] ", .int16(7)))
-            == #"{"a": [7, 2, 3], "b": {"x": 1}, "ab": true, "k k": "v"}"#)
+        #expect(
+            try applied(diff(replace, "$.a[1]", .text("two")))
+                == #"{"a": [1, "two", 3], "b": {"x": 1}, "ab": true, "k k": "v"}"#)
+        #expect(
+            try applied(diff(replace, "$.b.x", .array([.null])))
+                == #"{"a": [1, 2, 3], "b": {"x": [null]}, "ab": true, "k k": "v"}"#)
+        #expect(
+            try applied(diff(replace, #"$."k k""#, .double(1.5)))
+                == #"{"a": [1, 2, 3], "b": {"x": 1}, "ab": true, "k k": 1.5}"#)
+        #expect(
+            try applied(diff(replace, "$.a[last]", .false))
+                == #"{"a": [1, 2, false], "b": {"x": 1}, "ab": true, "k k": "v"}"#)
+        #expect(
+            try applied(diff(replace, " $ . a [ last - 2 ] ", .int16(7)))
+                == #"{"a": [7, 2, 3], "b": {"x": 1}, "ab": true, "k k": "v"}"#)
     }
 
     @Test("INSERT into an array: before the indexed element, at the end past it, [last] before the last one")
@@ -146,14 +154,18 @@ struct JSONDiffOperationTests {
 
     @Test("INSERT into an object adds the member where MySQL's key order puts it")
     func insertIntoObject() throws {
-        #expect(try applied(diff(insert, "$.c", .int16(0)))
-            == #"{"a": [1, 2, 3], "b": {"x": 1}, "c": 0, "ab": true, "k k": "v"}"#)
-        #expect(try applied(diff(insert, "$.aa", .int16(0)))
-            == #"{"a": [1, 2, 3], "b": {"x": 1}, "aa": 0, "ab": true, "k k": "v"}"#)
-        #expect(try applied(diff(insert, "$.zzzz", .int16(0)))
-            == #"{"a": [1, 2, 3], "b": {"x": 1}, "ab": true, "k k": "v", "zzzz": 0}"#)
-        #expect(try applied(diff(insert, #"$.b."q\"t\u00e9""#, .text("w")))
-            == #"{"a": [1, 2, 3], "b": {"x": 1, "q\"té": "w"}, "ab": true, "k k": "v"}"#)
+        #expect(
+            try applied(diff(insert, "$.c", .int16(0)))
+                == #"{"a": [1, 2, 3], "b": {"x": 1}, "c": 0, "ab": true, "k k": "v"}"#)
+        #expect(
+            try applied(diff(insert, "$.aa", .int16(0)))
+                == #"{"a": [1, 2, 3], "b": {"x": 1}, "aa": 0, "ab": true, "k k": "v"}"#)
+        #expect(
+            try applied(diff(insert, "$.zzzz", .int16(0)))
+                == #"{"a": [1, 2, 3], "b": {"x": 1}, "ab": true, "k k": "v", "zzzz": 0}"#)
+        #expect(
+            try applied(diff(insert, #"$.b."q\"t\u00e9""#, .text("w")))
+                == #"{"a": [1, 2, 3], "b": {"x": 1, "q\"té": "w"}, "ab": true, "k k": "v"}"#)
     }
 
     @Test("member names are matched byte for byte, as MySQL does")

@@ -135,7 +135,9 @@ enum JSONFixtureBinlog {
     }
 
     /// One row image: a NULL bitmap over the present columns, then each present non-NULL value.
-    static func image(_ reader: inout ByteReader, _ bytes: [UInt8], table: Table, present: [UInt8], partial: [Bool]) throws -> [Cell?] {
+    static func image(_ reader: inout ByteReader, _ bytes: [UInt8], table: Table, present: [UInt8], partial: [Bool])
+        throws -> [Cell?]
+    {
         let columns = table.types.count
         let presentCount = (0..<columns).filter { present[$0 / 8] & (1 << ($0 % 8)) != 0 }.count
         let nulls = try reader.readArray((presentCount + 7) / 8)

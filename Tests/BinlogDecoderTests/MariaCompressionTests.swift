@@ -44,12 +44,12 @@ import Testing
     }
 
     @Test(arguments: [
-        [UInt8](),                   // empty
-        [0x01, 0x05],                // top bit clear
-        [0x80, 0x05],                // zero length bytes
-        [0x85, 0, 0, 0, 0, 1],       // five length bytes
-        [0x87, 0, 0],                // seven
-        [0x82, 0x01],                // length bytes cut off
+        [UInt8](),  // empty
+        [0x01, 0x05],  // top bit clear
+        [0x80, 0x05],  // zero length bytes
+        [0x85, 0, 0, 0, 0, 1],  // five length bytes
+        [0x87, 0, 0],  // seven
+        [0x82, 0x01],  // length bytes cut off
         [0x84, 0x00, 0x00],
     ])
     func badHeaders(data: [UInt8]) {

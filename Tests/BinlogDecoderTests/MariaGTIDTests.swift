@@ -34,7 +34,8 @@ struct MariaGTIDTests {
             // for every group that is not FL_STANDALONE.
             #expect(words.contains("trans") == (parsed.flags & MariaGTIDEvent.transactionalFlag != 0))
             #expect(words.contains("ddl") == (parsed.flags & MariaGTIDEvent.ddlFlag != 0))
-            let opens = text.line(at: event.offset, containing: "START TRANSACTION") != nil
+            let opens =
+                text.line(at: event.offset, containing: "START TRANSACTION") != nil
                 || text.line(at: event.offset, containing: "BEGIN") != nil
             #expect(opens == !parsed.isStandalone)
             let cid = words.first { $0.hasPrefix("cid=") }.map { String($0.dropFirst(4)) }
@@ -93,16 +94,19 @@ struct MariaGTIDTests {
             try MariaGTIDEvent.parse(noCommitID, body: 0..<noCommitID.count, serverID: 1)
         }
         // An XID whose parts run past the event, and one with a 200-byte gtrid.
-        let longXID = le64ForMaria(1) + [0, 0, 0, 0] + [0x80] + [1, 0, 0, 0] + [64, 64] + [UInt8](repeating: 0, count: 10)
+        let longXID =
+            le64ForMaria(1) + [0, 0, 0, 0] + [0x80] + [1, 0, 0, 0] + [64, 64] + [UInt8](repeating: 0, count: 10)
         #expect(throws: DecodeError.self) { try MariaGTIDEvent.parse(longXID, body: 0..<longXID.count, serverID: 1) }
-        let hugeXID = le64ForMaria(1) + [0, 0, 0, 0] + [0x80] + [1, 0, 0, 0] + [200, 0] + [UInt8](repeating: 0, count: 200)
+        let hugeXID =
+            le64ForMaria(1) + [0, 0, 0, 0] + [0x80] + [1, 0, 0, 0] + [200, 0] + [UInt8](repeating: 0, count: 200)
         #expect(throws: DecodeError.self) { try MariaGTIDEvent.parse(hugeXID, body: 0..<hugeXID.count, serverID: 1) }
         // A GTID list claiming 2^28 - 1 GTIDs in 4 bytes, and one whose flags sit in the top bits.
         let hugeList: [UInt8] = [0xff, 0xff, 0xff, 0x0f]
         #expect(throws: DecodeError.self) { try MariaGTIDList.parse(hugeList, body: 0..<4) }
         let flagged: [UInt8] = [0x01, 0, 0, 0x20] + [1, 0, 0, 0] + [2, 0, 0, 0] + le64ForMaria(3)
-        #expect(try MariaGTIDList.parse(flagged, body: 0..<flagged.count)
-            == MariaGTIDList(gtids: [MariaGTID(domain: 1, server: 2, sequence: 3)], flags: 2))
+        #expect(
+            try MariaGTIDList.parse(flagged, body: 0..<flagged.count)
+                == MariaGTIDList(gtids: [MariaGTID(domain: 1, server: 2, sequence: 3)], flags: 2))
         #expect(throws: DecodeError.self) { try MariaGTIDList.parse(flagged, body: 0..<(flagged.count - 1)) }
     }
 }

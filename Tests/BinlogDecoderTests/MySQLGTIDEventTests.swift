@@ -30,7 +30,9 @@ struct MySQLGTIDEventTests {
     func fixtureGTIDs(_ testCase: Case) throws {
         let binlog = try GTIDTestBinlog("mysql/" + testCase.file)
         let text = try GTIDTestDecoderText("mysql/" + testCase.file + ".mariadb-binlog.txt")
-        let marker = testCase.type == .gtid ? "Ignorable event type 33 (MySQL Gtid)"
+        let marker =
+            testCase.type == .gtid
+            ? "Ignorable event type 33 (MySQL Gtid)"
             : "Ignorable event type 34 (MySQL Anonymous_Gtid)"
         let events = binlog.events(of: testCase.type)
         #expect(events.map(\.offset) == text.offsets(containing: marker))

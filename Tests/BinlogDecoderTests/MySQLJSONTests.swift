@@ -54,15 +54,16 @@ struct MySQLJSONHandEncodedTests {
             0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x40,  // 2.5
             0x01, 0x78,  // "x"
         ]
-        let object: [UInt8] = [
-            0x00,  // small object
-            0x02, 0x00, 0x2B, 0x00,  // 2 members, 43 bytes
-            0x12, 0x00, 0x01, 0x00,  // key "a" at 18, length 1
-            0x13, 0x00, 0x01, 0x00,  // key "b" at 19, length 1
-            0x05, 0x01, 0x00,  // int16 1, inlined
-            0x02, 0x14, 0x00,  // small array at offset 20
-            0x61, 0x62,
-        ] + array
+        let object: [UInt8] =
+            [
+                0x00,  // small object
+                0x02, 0x00, 0x2B, 0x00,  // 2 members, 43 bytes
+                0x12, 0x00, 0x01, 0x00,  // key "a" at 18, length 1
+                0x13, 0x00, 0x01, 0x00,  // key "b" at 19, length 1
+                0x05, 0x01, 0x00,  // int16 1, inlined
+                0x02, 0x14, 0x00,  // small array at offset 20
+                0x61, 0x62,
+            ] + array
         #expect(try rendered(object) == #"{"a": 1, "b": [1, 2.5, "x"]}"#)
     }
 
@@ -137,7 +138,8 @@ struct MySQLJSONHandEncodedTests {
     func stringEscapes() throws {
         // a " b \ c LF TAB BS FF CR 0x01 0x1f DEL /
         let text: [UInt8] = [0x61, 0x22, 0x62, 0x5C, 0x63, 0x0A, 0x09, 0x08, 0x0C, 0x0D, 0x01, 0x1F, 0x7F, 0x2F]
-        #expect(try rendered([0x0C, UInt8(text.count)] + text) == "\"a\\\"b\\\\c\\n\\t\\b\\f\\r\\u0001\\u001f\u{7F}/\"")
+        #expect(
+            try rendered([0x0C, UInt8(text.count)] + text) == "\"a\\\"b\\\\c\\n\\t\\b\\f\\r\\u0001\\u001f\u{7F}/\"")
     }
 
     @Test("non-ASCII UTF-8 is kept, ill-formed bytes become U+FFFD like String(decoding:as:)")
@@ -159,7 +161,8 @@ struct MySQLJSONHandEncodedTests {
         var generator = JSONTestRandom(seed: 7)
         for _ in 0..<2000 {
             let count = Int(generator.next() % 12)
-            let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next() | (generator.next() & 1) << 7) }
+            let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next() | (generator.next() & 1) << 7)
+            }
             var direct: [UInt8] = []
             try MySQLJSON.render(([0x0C, UInt8(count)] + bytes)[...], into: &direct)
             var viaString: [UInt8] = []
@@ -177,14 +180,17 @@ struct MySQLJSONHandEncodedTests {
     /// Expected texts follow MySQL's my_gcvt(value, MY_GCVT_ARG_DOUBLE, 34) (strings/dtoa.cc): fixed notation for
     /// decimal exponents -14...15 (MAX_DECPT_FOR_F_FORMAT = DBL_DIG), else `e` notation without `+` or leading
     /// zeros, then ".0" appended by wrapper_to_string when neither '.' nor 'e' was written.
-    @Test("doubles print like MySQL's my_gcvt plus .0 for integral values", arguments: [
-        (1.0, "1.0"), (2.5, "2.5"), (-2.5, "-2.5"), (0.1, "0.1"), (0.0, "0.0"), (-0.0, "-0.0"),
-        (100.0, "100.0"), (1e14, "100000000000000.0"), (1e15, "1e15"), (1e20, "1e20"), (1.5e300, "1.5e300"),
-        (123.456, "123.456"), (0.0001, "0.0001"), (1e-5, "0.00001"), (1e-15, "0.000000000000001"),
-        (1e-16, "1e-16"), (-2.5e-20, "-2.5e-20"), (123456789012345678.0, "1.2345678901234568e17"),
-        (1234567890123456.7, "1234567890123456.8"), (999999999999999.0, "999999999999999.0"),
-        (Double.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e308"), (3.14159, "3.14159"),
-    ])
+    @Test(
+        "doubles print like MySQL's my_gcvt plus .0 for integral values",
+        arguments: [
+            (1.0, "1.0"), (2.5, "2.5"), (-2.5, "-2.5"), (0.1, "0.1"), (0.0, "0.0"), (-0.0, "-0.0"),
+            (100.0, "100.0"), (1e14, "100000000000000.0"), (1e15, "1e15"), (1e20, "1e20"), (1.5e300, "1.5e300"),
+            (123.456, "123.456"), (0.0001, "0.0001"), (1e-5, "0.00001"), (1e-15, "0.000000000000001"),
+            (1e-16, "1e-16"), (-2.5e-20, "-2.5e-20"), (123456789012345678.0, "1.2345678901234568e17"),
+            (1234567890123456.7, "1234567890123456.8"), (999999999999999.0, "999999999999999.0"),
+            (Double.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e308"),
+            (3.14159, "3.14159"),
+        ])
     func doubles(value: Double, expected: String) throws {
         #expect(try rendered(double(value)) == expected)
     }
@@ -242,7 +248,9 @@ struct MySQLJSONHandEncodedTests {
         #expect(try rendered(opaque(252, [])) == #""base64:type252:""#)
         // 60 zero bytes are 80 base64 characters: base64_encode writes '\n' after the first 76.
         let long = try rendered(opaque(16, [UInt8](repeating: 0, count: 60)))
-        #expect(long == "\"base64:type16:" + String(repeating: "A", count: 76) + "\\n" + String(repeating: "A", count: 4) + "\"")
+        #expect(
+            long == "\"base64:type16:" + String(repeating: "A", count: 76) + "\\n" + String(repeating: "A", count: 4)
+                + "\"")
         #expect(try rendered(opaque(253, Array("q\"".utf8))) == #""q\"""#)
         // DATETIME2 (18) and NEWDATE (14) are not special in MySQL's Json_wrapper::type().
         #expect(try rendered(opaque(18, [1, 2, 3])) == #""base64:type18:AQID""#)
@@ -250,16 +258,19 @@ struct MySQLJSONHandEncodedTests {
 
     @Test("parse keeps numbers' kinds, member order and opaque bytes")
     func parseTree() throws {
-        let document = JSONBinaryBuilder.document(.object([
-            ("b", .int16(-1)), ("a", .uint64(7)), ("c", .array([.double(0.5), .text("t"), .null, .true])),
-            ("d", .opaque(type: 10, data: [0, 0, 0, 0, 0, 0xE4, 0x8B, 0x19])),
-        ]))
+        let document = JSONBinaryBuilder.document(
+            .object([
+                ("b", .int16(-1)), ("a", .uint64(7)), ("c", .array([.double(0.5), .text("t"), .null, .true])),
+                ("d", .opaque(type: 10, data: [0, 0, 0, 0, 0, 0xE4, 0x8B, 0x19])),
+            ]))
         let value = try MySQLJSON.parse(document[...])
-        #expect(value == .object([
-            JSONMember(key: "b", value: .int(-1)), JSONMember(key: "a", value: .uint(7)),
-            JSONMember(key: "c", value: .array([.double(0.5), .string("t"), .null, .bool(true)])),
-            JSONMember(key: "d", value: .opaque(type: 10, bytes: [0, 0, 0, 0, 0, 0xE4, 0x8B, 0x19])),
-        ]))
+        #expect(
+            value
+                == .object([
+                    JSONMember(key: "b", value: .int(-1)), JSONMember(key: "a", value: .uint(7)),
+                    JSONMember(key: "c", value: .array([.double(0.5), .string("t"), .null, .bool(true)])),
+                    JSONMember(key: "d", value: .opaque(type: 10, bytes: [0, 0, 0, 0, 0, 0xE4, 0x8B, 0x19])),
+                ]))
         #expect(try rendered(document) == #"{"b": -1, "a": 7, "c": [0.5, "t", null, true], "d": "2012-03-18"}"#)
     }
 
@@ -312,8 +323,9 @@ struct MySQLJSONFixtureTests {
             for row in rows {
                 for image in [row.before, row.after].compactMap({ $0 }) {
                     guard case .json(let range)?? = image.dropFirst().first,
-                          case .text(let name)?? = image.dropFirst(2).first,
-                          case .int(let age)?? = image.dropFirst(3).first else {
+                        case .text(let name)?? = image.dropFirst(2).first,
+                        case .int(let age)?? = image.dropFirst(3).first
+                    else {
                         Issue.record("event \(event.index): unexpected row shape")
                         continue
                     }
@@ -336,7 +348,8 @@ struct MySQLJSONFixtureTests {
             Issue.record("no JSON value")
             return
         }
-        let built = JSONBinaryBuilder.document(.object([("age", .int16(24)), ("data", .text("xxxxxxxxxx")), ("name", .text("Joe"))]))
+        let built = JSONBinaryBuilder.document(
+            .object([("age", .int16(24)), ("data", .text("xxxxxxxxxx")), ("name", .text("Joe"))]))
         #expect(built == Array(bytes[range]))
     }
 }
@@ -345,10 +358,11 @@ struct MySQLJSONFixtureTests {
 /// declared size.
 @Suite("MySQL binary JSON: hostile input")
 struct MySQLJSONHostileTests {
-    static let sample = JSONBinaryBuilder.document(.object([
-        ("a", .array([.int32(1), .text("two"), .double(3), .object([("k", .uint64(4))], large: true)])),
-        ("bb", .opaque(type: 246, data: [5, 2, 0x80, 0x7B, 0x2D])), ("ccc", .string([0xC3, 0xA9])),
-    ]))
+    static let sample = JSONBinaryBuilder.document(
+        .object([
+            ("a", .array([.int32(1), .text("two"), .double(3), .object([("k", .uint64(4))], large: true)])),
+            ("bb", .opaque(type: 246, data: [5, 2, 0x80, 0x7B, 0x2D])), ("ccc", .string([0xC3, 0xA9])),
+        ]))
 
     @Test("the sample renders")
     func sampleRenders() throws {
@@ -374,7 +388,9 @@ struct MySQLJSONHostileTests {
         // An element that points back into its own entry (could loop).
         #expect(renderError([0x02, 0x01, 0x00, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00])?.code == .malformed)
         // Key past the object's end.
-        #expect(renderError([0x00, 0x01, 0x00, 0x0C, 0x00, 0x0B, 0x00, 0x05, 0x00, 0x04, 0x00, 0x00, 0x61])?.code == .malformed)
+        #expect(
+            renderError([0x00, 0x01, 0x00, 0x0C, 0x00, 0x0B, 0x00, 0x05, 0x00, 0x04, 0x00, 0x00, 0x61])?.code
+                == .malformed)
         // Declared size larger than the document.
         #expect(renderError([0x02, 0x00, 0x00, 0xFF, 0x00])?.code == .truncated)
         // Unknown type, unknown literal, 6-byte variable length, opaque DECIMAL with the wrong byte count.

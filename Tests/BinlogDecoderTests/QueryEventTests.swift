@@ -1,5 +1,6 @@
-@testable import BinlogDecoder
 import Testing
+
+@testable import BinlogDecoder
 
 /// QUERY_EVENT: thread id, error code, default database and statement, as `mariadb-binlog` printed them.
 @Suite struct QueryEventTests {
@@ -25,7 +26,10 @@ import Testing
         }
         let create = try #require(queries.first { $0.query.hasPrefix("CREATE TABLE") })
         #expect(create.database == "mysql" && create.threadID == 9)
-        #expect(create.query == "CREATE TABLE t1 (f1 INT UNSIGNED INVISIBLE, f2 INT UNSIGNED INVISIBLE, f3 INT , f4 TEXT, f5 BLOB, f6 BIGINT UNSIGNED INVISIBLE)")
+        #expect(
+            create.query
+                == "CREATE TABLE t1 (f1 INT UNSIGNED INVISIBLE, f2 INT UNSIGNED INVISIBLE, f3 INT , f4 TEXT, f5 BLOB, f6 BIGINT UNSIGNED INVISIBLE)"
+        )
         #expect(queries.filter { $0.query == "BEGIN" }.count == 3)
     }
 
@@ -38,11 +42,13 @@ import Testing
                 + status + Array("db".utf8) + [0] + Array("SELECT 1".utf8)
         }
         let good = body()
-        let query = try QueryEvent.parse(good, body: 0..<good.count, postHeaderLength: 13, compressed: false, decompressor: nil)
+        let query = try QueryEvent.parse(
+            good, body: 0..<good.count, postHeaderLength: 13, compressed: false, decompressor: nil)
         #expect(query == QueryEvent(threadID: 9, executionTime: 1, errorCode: 5, database: "db", query: "SELECT 1"))
         for damaged in [body(statusLength: 500), body(dbLength: 200)] {
             #expect(throws: DecodeError.self) {
-                try QueryEvent.parse(damaged, body: 0..<damaged.count, postHeaderLength: 13, compressed: false, decompressor: nil)
+                try QueryEvent.parse(
+                    damaged, body: 0..<damaged.count, postHeaderLength: 13, compressed: false, decompressor: nil)
             }
         }
         for cut in 0..<16 {

@@ -12,7 +12,8 @@ import Testing
         for _ in 0..<3000 {
             let count = Int.random(in: 0...24, using: &random)
             let bytes: [UInt8] = (0..<count).map { _ in
-                Bool.random(using: &random) ? [0xfb, 0xfc, 0xfd, 0xfe, 0xff][Int.random(in: 0...4, using: &random)]
+                Bool.random(using: &random)
+                    ? [0xfb, 0xfc, 0xfd, 0xfe, 0xff][Int.random(in: 0...4, using: &random)]
                     : UInt8.random(in: 0...255, using: &random)
             }
             let start = Int.random(in: 0...max(0, count), using: &random)

@@ -18,9 +18,10 @@ import Testing
         var after: [ColumnValue] = []
         var result: [Change] = []
         while try cursor.next(before: &before, after: &after) {
-            result.append(Change(
-                before: rows.kind == .write ? nil : ValueText.describe(before, rows.bytes),
-                after: rows.kind == .delete ? nil : ValueText.describe(after, rows.bytes)))
+            result.append(
+                Change(
+                    before: rows.kind == .write ? nil : ValueText.describe(before, rows.bytes),
+                    after: rows.kind == .delete ? nil : ValueText.describe(after, rows.bytes)))
         }
         return result
     }
@@ -36,11 +37,15 @@ import Testing
         let absent = "\(ColumnValue.absent)"
         #expect(byOffset[761] == [Change(before: nil, after: ["int(7)", t("old")])])
         #expect(byOffset[1018] == [Change(before: ["int(7)", t("old")], after: ["int(7)", t("new")])])
-        #expect(byOffset[1525] == [
-            Change(before: nil, after: ["int(1)", "int(10)", t("x"), "null"]),
-            Change(before: nil, after: ["int(2)", "int(20)", t("y"), "int(5)"]),
-        ])
-        #expect(byOffset[1803] == [Change(before: ["int(1)", absent, absent, absent], after: [absent, absent, t("z"), absent])])
+        #expect(
+            byOffset[1525] == [
+                Change(before: nil, after: ["int(1)", "int(10)", t("x"), "null"]),
+                Change(before: nil, after: ["int(2)", "int(20)", t("y"), "int(5)"]),
+            ])
+        #expect(
+            byOffset[1803] == [
+                Change(before: ["int(1)", absent, absent, absent], after: [absent, absent, t("z"), absent])
+            ])
         #expect(byOffset[2057] == [Change(before: ["int(2)", absent, absent, absent], after: nil)])
     }
 
@@ -68,10 +73,15 @@ import Testing
         let binlog = try DecodedBinlog(fixture: "mysql/mysql-enum-string-set.000001")
         let events = binlog.rowsEvents
         #expect(events.count == 3)
-        #expect(try Self.changes(events[0].entry, events[0].rows) == [Change(before: nil, after: try image("write_after"))])
-        #expect(try Self.changes(events[1].entry, events[1].rows)
-            == [Change(before: try image("update_before"), after: try image("update_after"))])
-        #expect(try Self.changes(events[2].entry, events[2].rows) == [Change(before: try image("delete_before"), after: nil)])
+        #expect(
+            try Self.changes(events[0].entry, events[0].rows) == [Change(before: nil, after: try image("write_after"))])
+        #expect(
+            try Self.changes(events[1].entry, events[1].rows)
+                == [Change(before: try image("update_before"), after: try image("update_after"))])
+        #expect(
+            try Self.changes(events[2].entry, events[2].rows) == [
+                Change(before: try image("delete_before"), after: nil)
+            ])
     }
 
     /// `mysql/vector.binlog` event 12: rows (1, [1.1, 2.2, 3.3]) and (2, [1.0, -1.0, 0.0]) as little-endian float32
@@ -81,10 +91,11 @@ import Testing
         let binlog = try DecodedBinlog(fixture: "mysql/vector.binlog")
         let event = try #require(binlog.rowsEvents.first { $0.entry.tableMap?.table == "foo" })
         let changes = try Self.changes(event.entry, event.rows)
-        #expect(changes.prefix(2).map(\.after) == [
-            ["uint(1)", "vector:cdcc8c3fcdcc0c4033335340"],
-            ["uint(2)", "vector:0000803f000080bf00000000"],
-        ])
+        #expect(
+            changes.prefix(2).map(\.after) == [
+                ["uint(1)", "vector:cdcc8c3fcdcc0c4033335340"],
+                ["uint(2)", "vector:0000803f000080bf00000000"],
+            ])
     }
 
     /// Row images per table and operation in the MariaDB fixture workload, against what `mariadb-binlog` printed

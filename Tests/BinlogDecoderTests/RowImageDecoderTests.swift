@@ -34,7 +34,8 @@ import Testing
         for (index, row) in vectors.vectors.rows.enumerated() {
             let (values, _) = try vectors.decode(index)
             for (column, text) in row.text.enumerated() {
-                #expect(values[column + 1] == .bit(try serverNumber(text, as: UInt64.self)), "BIT(\(column + 1)) \(index)")
+                #expect(
+                    values[column + 1] == .bit(try serverNumber(text, as: UInt64.self)), "BIT(\(column + 1)) \(index)")
             }
         }
     }
@@ -55,7 +56,8 @@ import Testing
             let vectors = try VectorTable(table)
             for (index, row) in vectors.vectors.rows.enumerated() {
                 let (values, _) = try vectors.decode(index)
-                #expect(values[1] == .enumIndex(try serverNumber(row.text[1], as: UInt16.self)), "\(table) \(row.values)")
+                #expect(
+                    values[1] == .enumIndex(try serverNumber(row.text[1], as: UInt16.self)), "\(table) \(row.values)")
             }
         }
         for table in ["t_set", "t_set64"] {
@@ -140,21 +142,21 @@ import Testing
 
     /// Metadata no server writes: every width is checked before it is used.
     static let impossible: [(ColumnType, UInt16)] = [
-        (.newDecimal, 70 | 2 << 8),                      // DECIMAL(70,2)
-        (.newDecimal, 0),                                // DECIMAL(0,0)
-        (.newDecimal, 5 | 6 << 8),                       // DECIMAL(5,6)
-        (.newDecimal, 65 | 31 << 8),                     // DECIMAL(65,31)
-        (.string, 0xf703),                               // ENUM of 3 bytes
-        (.string, 0xf700),                               // ENUM of 0 bytes
-        (.string, 0xf809),                               // SET of 9 bytes
-        (.bit, 0x0901),                                  // BIT(73)
-        (.blob, 0),                                      // BLOB with a 0-byte length prefix
-        (.blob, 5),                                      // … and a 5-byte one
+        (.newDecimal, 70 | 2 << 8),  // DECIMAL(70,2)
+        (.newDecimal, 0),  // DECIMAL(0,0)
+        (.newDecimal, 5 | 6 << 8),  // DECIMAL(5,6)
+        (.newDecimal, 65 | 31 << 8),  // DECIMAL(65,31)
+        (.string, 0xf703),  // ENUM of 3 bytes
+        (.string, 0xf700),  // ENUM of 0 bytes
+        (.string, 0xf809),  // SET of 9 bytes
+        (.bit, 0x0901),  // BIT(73)
+        (.blob, 0),  // BLOB with a 0-byte length prefix
+        (.blob, 5),  // … and a 5-byte one
         (.geometry, 9),
         (.json, 0),
-        (.typedArray, 0),                                // cannot appear in a row
-        (.decimal, 0),                                   // the pre-5.0 DECIMAL
-        (ColumnType(rawValue: 200), 0),                  // unknown
+        (.typedArray, 0),  // cannot appear in a row
+        (.decimal, 0),  // the pre-5.0 DECIMAL
+        (ColumnType(rawValue: 200), 0),  // unknown
     ]
 
     @Test(arguments: impossible)

@@ -1,11 +1,14 @@
 import BinlogCompression
-@testable import BinlogDecoder
 import Testing
+
+@testable import BinlogDecoder
 
 /// Rows event framing: post-header, v2 extra data, bitmaps, compressed rows.
 @Suite struct RowsEventTests {
     /// table_id u48 · flags u16 · [v2: extra_data_len u16 + extra] · column_count packed · bitmap(s) · rows.
-    static func body(v2: Bool, extra: [UInt8] = [], count: [UInt8] = [2], bitmaps: [UInt8] = [0x03], rows: [UInt8] = []) -> [UInt8] {
+    static func body(v2: Bool, extra: [UInt8] = [], count: [UInt8] = [2], bitmaps: [UInt8] = [0x03], rows: [UInt8] = [])
+        -> [UInt8]
+    {
         var out: [UInt8] = [0x2a, 0, 0, 0, 0, 0, 0x01, 0x00]
         if v2 {
             let length = UInt16(2 + extra.count)
@@ -14,16 +17,20 @@ import Testing
         return out + count + bitmaps + rows
     }
 
-    static func parse(_ body: [UInt8], _ type: EventType, decompressor: (any Decompressor)? = nil) throws(DecodeError) -> RowsEvent {
-        try RowsEvent.parse(body, body: 0..<body.count, type: type, postHeaderLength: type.isRowsV2 ? 10 : 8,
-                            decompressor: decompressor)
+    static func parse(_ body: [UInt8], _ type: EventType, decompressor: (any Decompressor)? = nil) throws(DecodeError)
+        -> RowsEvent
+    {
+        try RowsEvent.parse(
+            body, body: 0..<body.count, type: type, postHeaderLength: type.isRowsV2 ? 10 : 8,
+            decompressor: decompressor)
     }
 
     @Test func framing() throws {
         let v1 = try Self.parse(Self.body(v2: false, rows: [0xaa, 0xbb]), .writeRowsV1)
         #expect(v1.tableID == 42 && v1.isStatementEnd && v1.columnCount == 2 && v1.kind == .write)
         #expect(v1.presentBefore == 9..<10 && v1.presentAfter == 9..<10 && v1.rows == 10..<12)
-        let v2 = try Self.parse(Self.body(v2: true, extra: [1, 2, 3], bitmaps: [0x03, 0x01], rows: [0xcc]), .updateRowsV2)
+        let v2 = try Self.parse(
+            Self.body(v2: true, extra: [1, 2, 3], bitmaps: [0x03, 0x01], rows: [0xcc]), .updateRowsV2)
         #expect(v2.kind == .update && v2.presentBefore == 14..<15 && v2.presentAfter == 15..<16 && v2.rows == 16..<17)
         let delete = try Self.parse(Self.body(v2: true), .deleteRowsV2)
         #expect(delete.kind == .delete && delete.rows.isEmpty)
@@ -48,7 +55,9 @@ import Testing
         #expect(code(pastEnd, .writeRowsV2) == .truncated)
         // More columns than any table has.
         #expect(code(Self.body(v2: false, count: [0xfc, 0x01, 0x10]), .writeRowsV1) == .limitExceeded)
-        #expect(code(Self.body(v2: false, count: [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), .writeRowsV1) == .limitExceeded)
+        #expect(
+            code(Self.body(v2: false, count: [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), .writeRowsV1)
+                == .limitExceeded)
         // A bitmap cut off.
         #expect(code(Self.body(v2: false, count: [20], bitmaps: [0xff]), .writeRowsV1) == .truncated)
         #expect(code(Self.body(v2: false, bitmaps: [0x03]), .updateRowsV1) == .truncated)

@@ -17,7 +17,7 @@ import Testing
         (0xf701, .enumType, 1),
         (0xf802, .set, 2),
         (0xf808, .set, 8),
-        (0xcefc, .string, 1020),   // CHAR(255) utf8mb4, from the throwaway MariaDB's table map
+        (0xcefc, .string, 1020),  // CHAR(255) utf8mb4, from the throwaway MariaDB's table map
         (0xeeff, .string, 0x1ff),
         (0xfeff, .string, 255),
     ])
@@ -42,8 +42,10 @@ import Testing
     }
 
     @Test func characterColumns() {
-        let character: [ColumnType] = [.string, .varString, .varchar, .blob, .tinyBlob, .mediumBlob, .longBlob,
-                                       .varcharCompressed, .blobCompressed, .vector]
+        let character: [ColumnType] = [
+            .string, .varString, .varchar, .blob, .tinyBlob, .mediumBlob, .longBlob,
+            .varcharCompressed, .blobCompressed, .vector,
+        ]
         for type in character {
             #expect(TableColumn(binlogType: type, meta: 0, nullable: true).isCharacterColumn, "\(type.name)")
         }

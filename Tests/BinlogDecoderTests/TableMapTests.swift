@@ -1,5 +1,6 @@
-@testable import BinlogDecoder
 import Testing
+
+@testable import BinlogDecoder
 
 /// TABLE_MAP_EVENT: real column types and metadata against what independent decoders and the servers' DDL say,
 /// optional metadata (`binlog_row_metadata`), and hostile tables.
@@ -40,7 +41,8 @@ import Testing
                 table = String(line.dropFirst(prefix.count))
             }
             guard line.hasPrefix("###   @"), let at = line.firstIndex(of: "@"),
-                  let metaRange = line.range(of: " meta="), let nullRange = line.range(of: " nullable=") else { continue }
+                let metaRange = line.range(of: " meta="), let nullRange = line.range(of: " nullable=")
+            else { continue }
             let number = Int(line[line.index(after: at)...].prefix { $0.isNumber })
             let meta = Int(line[metaRange.upperBound...].prefix { $0.isNumber })
             let nullable = line[nullRange.upperBound...].first == "1"
@@ -54,7 +56,8 @@ import Testing
     /// precision/scale, temporal fsp).
     @Test(.enabled(if: Fixtures.available, Fixtures.skipMessage))
     func fullMetadataMatchesMariaDBBinlog() throws {
-        let text = MariaDBTableMetadataText(try Fixtures.bytes("mariadb/full-metadata/mysql-bin.000001.mariadb-binlog.txt"))
+        let text = MariaDBTableMetadataText(
+            try Fixtures.bytes("mariadb/full-metadata/mysql-bin.000001.mariadb-binlog.txt"))
         let maps = try DecodedBinlog(fixture: "mariadb/full-metadata/mysql-bin.000001").tableMaps
         #expect(maps.count == text.tables.count)
         #expect(maps.count > 50)
@@ -183,9 +186,13 @@ import Testing
         let ints = try parse("t_ints")
         #expect(ints.database == "vec" && ints.table == "t_ints")
         #expect(ints.columns.map(\.name) == ["id", "ti", "tiu", "si", "siu", "mi", "miu", "i", "iu", "bi", "biu"])
-        #expect(ints.columns.map(\.type) == [.long, .tiny, .tiny, .short, .short, .int24, .int24, .long, .long,
-                                             .longLong, .longLong])
-        #expect(ints.columns.map(\.unsigned) == [false, false, true, false, true, false, true, false, true, false, true])
+        #expect(
+            ints.columns.map(\.type) == [
+                .long, .tiny, .tiny, .short, .short, .int24, .int24, .long, .long,
+                .longLong, .longLong,
+            ])
+        #expect(
+            ints.columns.map(\.unsigned) == [false, false, true, false, true, false, true, false, true, false, true])
         #expect(ints.primaryKey == [0] && !ints.columns[0].nullable && ints.columns[1].nullable)
 
         let enum300 = try parse("t_enum300")
@@ -267,18 +274,21 @@ import Testing
         builder.types = [3, 15, 254, 254, 255, 5, 252]
         builder.metadata = [10, 0, 0xf7, 1, 0xf8, 1, 4, 8, 2]
         builder.optional = [
-            (1, [0b0100_0000]),                                    // signedness: INT signed, DOUBLE unsigned
-            (2, [33, 1, 8]),                                       // default charset 33, column 1 (BLOB) 8
-            (4, TableMapBuilder.lengthPrefixed("a") + TableMapBuilder.lengthPrefixed("b")
-                + TableMapBuilder.lengthPrefixed("c") + TableMapBuilder.lengthPrefixed("d")
-                + TableMapBuilder.lengthPrefixed("g") + TableMapBuilder.lengthPrefixed("f")
-                + TableMapBuilder.lengthPrefixed("h")),
+            (1, [0b0100_0000]),  // signedness: INT signed, DOUBLE unsigned
+            (2, [33, 1, 8]),  // default charset 33, column 1 (BLOB) 8
+            (
+                4,
+                TableMapBuilder.lengthPrefixed("a") + TableMapBuilder.lengthPrefixed("b")
+                    + TableMapBuilder.lengthPrefixed("c") + TableMapBuilder.lengthPrefixed("d")
+                    + TableMapBuilder.lengthPrefixed("g") + TableMapBuilder.lengthPrefixed("f")
+                    + TableMapBuilder.lengthPrefixed("h")
+            ),
             (6, [2] + TableMapBuilder.lengthPrefixed("x") + TableMapBuilder.lengthPrefixed("y")),  // ENUM labels
-            (5, [1] + TableMapBuilder.lengthPrefixed("s")),       // SET labels
-            (7, [1]),                                              // GEOMETRY type POINT
-            (10, [45]),                                            // ENUM/SET default charset
-            (12, [0b1011_1111]),                                   // column 1 invisible
-            (99, [1, 2, 3]),                                       // a newer server's field: skipped
+            (5, [1] + TableMapBuilder.lengthPrefixed("s")),  // SET labels
+            (7, [1]),  // GEOMETRY type POINT
+            (10, [45]),  // ENUM/SET default charset
+            (12, [0b1011_1111]),  // column 1 invisible
+            (99, [1, 2, 3]),  // a newer server's field: skipped
         ]
         let map = try parse(builder)
         #expect(map.columns.map(\.type) == [.long, .varchar, .enumType, .set, .geometry, .double, .blob])
@@ -296,9 +306,9 @@ import Testing
         builder.types = [15]
         builder.metadata = [10, 0]
         let cases: [[(UInt8, [UInt8])]] = [
-            [(2, [33, 5, 8])],              // charset for the 6th character column of 1
-            [(4, [5, 0x61])],               // a name longer than its field
-            [(6, [])],                      // fine: no ENUM columns, nothing read
+            [(2, [33, 5, 8])],  // charset for the 6th character column of 1
+            [(4, [5, 0x61])],  // a name longer than its field
+            [(6, [])],  // fine: no ENUM columns, nothing read
         ]
         builder.optional = cases[0]
         #expect(throws: DecodeError.self) { try parse(builder) }

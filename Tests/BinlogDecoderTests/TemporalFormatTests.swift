@@ -44,8 +44,9 @@ import Testing
             let text = try #require(row.text[0] ?? nil)
             let expected = try #require(ServerTemporalText.timestamp(text))
             let (values, _) = try vectors.decode(index)
-            #expect(values[1] == .timestamp(seconds: expected.seconds, microseconds: expected.micros, fsp: expected.fsp),
-                    "\(table) \(row.values) → \(text)")
+            #expect(
+                values[1] == .timestamp(seconds: expected.seconds, microseconds: expected.micros, fsp: expected.fsp),
+                "\(table) \(row.values) → \(text)")
         }
     }
 
@@ -64,8 +65,10 @@ import Testing
         let texts = try (Self.timeTables + Self.oldTimeTables).flatMap { name in
             try #require(MariaDBRowVectors.table(name)).rows.compactMap { $0.text[0] ?? nil }
         }
-        for text in ["-838:59:59", "838:59:59", "-00:00:01", "-00:00:00.001", "-00:00:00.1", "-00:00:00.000001",
-                     "-838:59:59.000000", "-12:00:00.500000", "-01:00:00.0001"] {
+        for text in [
+            "-838:59:59", "838:59:59", "-00:00:01", "-00:00:00.001", "-00:00:00.1", "-00:00:00.000001",
+            "-838:59:59.000000", "-12:00:00.500000", "-01:00:00.0001",
+        ] {
             #expect(texts.contains(text), "\(text)")
         }
     }
@@ -130,4 +133,3 @@ import Testing
         }
     }
 }
-

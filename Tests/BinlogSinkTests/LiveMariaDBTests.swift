@@ -55,7 +55,8 @@ struct LiveTable: Sendable {
         if let createSQL { return createSQL }
         var parts = columns.map { "`\($0.name)` \($0.type)" }
         if !primaryKey.isEmpty { parts.append("PRIMARY KEY (\(primaryKey.map { "`\($0)`" }.joined(separator: ", ")))") }
-        return "CREATE TABLE `\(database)`.`\(name)` (\n  \(parts.joined(separator: ",\n  "))\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        return
+            "CREATE TABLE `\(database)`.`\(name)` (\n  \(parts.joined(separator: ",\n  "))\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
     }
 }
 
@@ -67,83 +68,106 @@ enum LiveWorkload {
     static let setMembers64 = (1...64).map { "m\($0)" }
 
     static var tables: [LiveTable] {
-        func column(_ name: String, _ type: String, _ kind: LiveKind) -> LiveColumn { LiveColumn(name: name, type: type, kind: kind) }
+        func column(_ name: String, _ type: String, _ kind: LiveKind) -> LiveColumn {
+            LiveColumn(name: name, type: type, kind: kind)
+        }
         let id = column("id", "INT NOT NULL", .integer)
         let quotedEnum = enumMembers300.map { "'\($0)'" }.joined(separator: ",")
         let quotedSet = setMembers64.map { "'\($0)'" }.joined(separator: ",")
         return [
-            LiveTable(name: "t_int", columns: [
-                id,
-                column("ti", "TINYINT", .integer), column("tu", "TINYINT UNSIGNED", .integer),
-                column("si", "SMALLINT", .integer), column("su", "SMALLINT UNSIGNED", .integer),
-                column("mi", "MEDIUMINT", .integer), column("mu", "MEDIUMINT UNSIGNED", .integer),
-                column("i", "INT", .integer), column("iu", "INT UNSIGNED", .integer),
-                column("bi", "BIGINT", .integer), column("bu", "BIGINT UNSIGNED", .integer),
-            ], primaryKey: ["id"]),
-            LiveTable(name: "t_dec", columns: [
-                id,
-                column("d5_2", "DECIMAL(5,2)", .decimal), column("d10_0", "DECIMAL(10,0)", .decimal),
-                column("d18_9", "DECIMAL(18,9)", .decimal), column("d38_10", "DECIMAL(38,10)", .decimal),
-                column("d65_30", "DECIMAL(65,30)", .decimal), column("du12_4", "DECIMAL(12,4) UNSIGNED", .decimal),
-                column("d4_4", "DECIMAL(4,4)", .decimal), column("d65_0", "DECIMAL(65,0)", .decimal),
-            ], primaryKey: ["id"]),
-            LiveTable(name: "t_float", columns: [
-                id,
-                column("f", "FLOAT", .float), column("d", "DOUBLE", .double),
-                column("f_ps", "FLOAT(7,3)", .float), column("d_ps", "DOUBLE(15,5)", .double),
-            ], primaryKey: ["id"]),
-            LiveTable(name: "t_bit_year", columns: [
-                id,
-                column("b1", "BIT(1)", .bit), column("b7", "BIT(7)", .bit), column("b8", "BIT(8)", .bit),
-                column("b17", "BIT(17)", .bit), column("b33", "BIT(33)", .bit), column("b64", "BIT(64)", .bit),
-                column("y", "YEAR", .year),
-            ], primaryKey: ["id"]),
-            LiveTable(name: "t_temporal", columns:
-                [id, column("d", "DATE", .temporal)]
-                + fsps.map { column("dt\($0)", "DATETIME(\($0))", .temporal) }
-                + fsps.map { column("ts\($0)", "TIMESTAMP(\($0)) NULL DEFAULT NULL", .temporal) }
-                + fsps.map { column("tm\($0)", "TIME(\($0))", .temporal) },
+            LiveTable(
+                name: "t_int",
+                columns: [
+                    id,
+                    column("ti", "TINYINT", .integer), column("tu", "TINYINT UNSIGNED", .integer),
+                    column("si", "SMALLINT", .integer), column("su", "SMALLINT UNSIGNED", .integer),
+                    column("mi", "MEDIUMINT", .integer), column("mu", "MEDIUMINT UNSIGNED", .integer),
+                    column("i", "INT", .integer), column("iu", "INT UNSIGNED", .integer),
+                    column("bi", "BIGINT", .integer), column("bu", "BIGINT UNSIGNED", .integer),
+                ], primaryKey: ["id"]),
+            LiveTable(
+                name: "t_dec",
+                columns: [
+                    id,
+                    column("d5_2", "DECIMAL(5,2)", .decimal), column("d10_0", "DECIMAL(10,0)", .decimal),
+                    column("d18_9", "DECIMAL(18,9)", .decimal), column("d38_10", "DECIMAL(38,10)", .decimal),
+                    column("d65_30", "DECIMAL(65,30)", .decimal), column("du12_4", "DECIMAL(12,4) UNSIGNED", .decimal),
+                    column("d4_4", "DECIMAL(4,4)", .decimal), column("d65_0", "DECIMAL(65,0)", .decimal),
+                ], primaryKey: ["id"]),
+            LiveTable(
+                name: "t_float",
+                columns: [
+                    id,
+                    column("f", "FLOAT", .float), column("d", "DOUBLE", .double),
+                    column("f_ps", "FLOAT(7,3)", .float), column("d_ps", "DOUBLE(15,5)", .double),
+                ], primaryKey: ["id"]),
+            LiveTable(
+                name: "t_bit_year",
+                columns: [
+                    id,
+                    column("b1", "BIT(1)", .bit), column("b7", "BIT(7)", .bit), column("b8", "BIT(8)", .bit),
+                    column("b17", "BIT(17)", .bit), column("b33", "BIT(33)", .bit), column("b64", "BIT(64)", .bit),
+                    column("y", "YEAR", .year),
+                ], primaryKey: ["id"]),
+            LiveTable(
+                name: "t_temporal",
+                columns: [id, column("d", "DATE", .temporal)]
+                    + fsps.map { column("dt\($0)", "DATETIME(\($0))", .temporal) }
+                    + fsps.map { column("ts\($0)", "TIMESTAMP(\($0)) NULL DEFAULT NULL", .temporal) }
+                    + fsps.map { column("tm\($0)", "TIME(\($0))", .temporal) },
                 primaryKey: ["id"]),
-            LiveTable(name: "t_str", columns: [
-                id,
-                column("c", "CHAR(10) CHARACTER SET utf8mb4", .text),
-                column("vc", "VARCHAR(300) CHARACTER SET utf8mb4", .text),
-                column("t", "TEXT CHARACTER SET utf8mb4", .text),
-                column("tt", "TINYTEXT CHARACTER SET utf8mb4", .text),
-                column("mt", "MEDIUMTEXT CHARACTER SET utf8mb4", .text),
-                column("c_l", "CHAR(10) CHARACTER SET latin1", .text),
-                column("vc_l", "VARCHAR(100) CHARACTER SET latin1", .text),
-                column("t_l", "TEXT CHARACTER SET latin1", .text),
-                column("vc3", "VARCHAR(50) CHARACTER SET utf8mb3", .text),
-                column("j", "JSON", .text),
-            ], primaryKey: ["id"]),
-            LiveTable(name: "t_bin", columns: [
-                id,
-                column("b", "BINARY(8)", .binary), column("vb", "VARBINARY(300)", .binary),
-                column("bl", "BLOB", .binary), column("tb", "TINYBLOB", .binary),
-                column("mb", "MEDIUMBLOB", .binary), column("lb", "LONGBLOB", .binary),
-            ], primaryKey: ["id"]),
-            LiveTable(name: "t_enum_set", columns: [
-                id,
-                column("e", "ENUM('small','médium','large') CHARACTER SET utf8mb4", .text),
-                column("s", "SET('a','b','c','d','é') CHARACTER SET utf8mb4", .text),
-                column("e_l", "ENUM('ä','ö','x') CHARACTER SET latin1", .text),
-                column("e300", "ENUM(\(quotedEnum))", .text),
-                column("s64", "SET(\(quotedSet))", .text),
-            ], primaryKey: ["id"]),
+            LiveTable(
+                name: "t_str",
+                columns: [
+                    id,
+                    column("c", "CHAR(10) CHARACTER SET utf8mb4", .text),
+                    column("vc", "VARCHAR(300) CHARACTER SET utf8mb4", .text),
+                    column("t", "TEXT CHARACTER SET utf8mb4", .text),
+                    column("tt", "TINYTEXT CHARACTER SET utf8mb4", .text),
+                    column("mt", "MEDIUMTEXT CHARACTER SET utf8mb4", .text),
+                    column("c_l", "CHAR(10) CHARACTER SET latin1", .text),
+                    column("vc_l", "VARCHAR(100) CHARACTER SET latin1", .text),
+                    column("t_l", "TEXT CHARACTER SET latin1", .text),
+                    column("vc3", "VARCHAR(50) CHARACTER SET utf8mb3", .text),
+                    column("j", "JSON", .text),
+                ], primaryKey: ["id"]),
+            LiveTable(
+                name: "t_bin",
+                columns: [
+                    id,
+                    column("b", "BINARY(8)", .binary), column("vb", "VARBINARY(300)", .binary),
+                    column("bl", "BLOB", .binary), column("tb", "TINYBLOB", .binary),
+                    column("mb", "MEDIUMBLOB", .binary), column("lb", "LONGBLOB", .binary),
+                ], primaryKey: ["id"]),
+            LiveTable(
+                name: "t_enum_set",
+                columns: [
+                    id,
+                    column("e", "ENUM('small','médium','large') CHARACTER SET utf8mb4", .text),
+                    column("s", "SET('a','b','c','d','é') CHARACTER SET utf8mb4", .text),
+                    column("e_l", "ENUM('ä','ö','x') CHARACTER SET latin1", .text),
+                    column("e300", "ENUM(\(quotedEnum))", .text),
+                    column("s64", "SET(\(quotedSet))", .text),
+                ], primaryKey: ["id"]),
             // No primary key, duplicate rows: replay matches whole rows.
-            LiveTable(name: "t_nopk", columns: [
-                column("a", "INT", .integer), column("b", "VARCHAR(20)", .text), column("c", "DOUBLE", .double),
-            ], primaryKey: []),
+            LiveTable(
+                name: "t_nopk",
+                columns: [
+                    column("a", "INT", .integer), column("b", "VARCHAR(20)", .text), column("c", "DOUBLE", .double),
+                ], primaryKey: []),
             // Composite primary key, changed by an update.
-            LiveTable(name: "t_composite", columns: [
-                column("k1", "INT NOT NULL", .integer), column("k2", "VARCHAR(10) NOT NULL", .text),
-                column("v", "DECIMAL(8,3)", .decimal),
-            ], primaryKey: ["k1", "k2"]),
+            LiveTable(
+                name: "t_composite",
+                columns: [
+                    column("k1", "INT NOT NULL", .integer), column("k2", "VARCHAR(10) NOT NULL", .text),
+                    column("v", "DECIMAL(8,3)", .decimal),
+                ], primaryKey: ["k1", "k2"]),
             // ALTER TABLE mid-stream: created as (id, a, note), ends as (id, a, extra).
-            LiveTable(name: "t_alter", columns: [
-                id, column("a", "INT", .integer), column("extra", "DECIMAL(6,2) NOT NULL DEFAULT 1.50", .decimal),
-            ], primaryKey: ["id"], createSQL: nil),
+            LiveTable(
+                name: "t_alter",
+                columns: [
+                    id, column("a", "INT", .integer), column("extra", "DECIMAL(6,2) NOT NULL DEFAULT 1.50", .decimal),
+                ], primaryKey: ["id"], createSQL: nil),
         ]
     }
 
@@ -159,7 +183,8 @@ enum LiveWorkload {
         s.append("CREATE TABLE t_alter (id INT NOT NULL PRIMARY KEY, a INT, note VARCHAR(20)) ENGINE=InnoDB")
 
         // Integers: limits of every width, signed and unsigned.
-        s.append("""
+        s.append(
+            """
             INSERT INTO t_int VALUES
             (1, -128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, 0),
             (2, 127, 255, 32767, 65535, 8388607, 16777215, 2147483647, 4294967295, 9223372036854775807, 18446744073709551615),
@@ -170,7 +195,8 @@ enum LiveWorkload {
             """)
         // Decimals: limits, negatives, large precision, fractions only.
         let nines65_30 = String(repeating: "9", count: 35) + "." + String(repeating: "9", count: 30)
-        s.append("""
+        s.append(
+            """
             INSERT INTO t_dec VALUES
             (1, 999.99, 9999999999, 999999999.999999999, \(String(repeating: "9", count: 28)).9999999999, \(nines65_30), 99999999.9999, 0.9999, \(String(repeating: "9", count: 65))),
             (2, -999.99, -9999999999, -0.000000001, -1234567890123456789012345678.0123456789, -12345678901234567890123456789012345.123456789012345678901234567890, 0, -0.9999, -\(String(repeating: "9", count: 65))),
@@ -180,7 +206,8 @@ enum LiveWorkload {
             (6, 12.5, 100, -7.25, 3.14, 2.718281828459045235360287471352, 42, 0.5, -42)
             """)
         // FLOAT / DOUBLE: limits, denormals, values a float32 cannot hold exactly.
-        s.append("""
+        s.append(
+            """
             INSERT INTO t_float VALUES
             (1, 1.1, 0.1, 1234.567, 1234567890.12345),
             (2, 3.4028234e38, 1.7976931348623157e308, -9999.999, -9999999999.99999),
@@ -195,7 +222,8 @@ enum LiveWorkload {
             (11, 0.5, 0.5, 0.5, 0.5)
             """)
         // BIT(1..64) and YEAR (0 is the zero year 0000).
-        s.append("""
+        s.append(
+            """
             INSERT INTO t_bit_year VALUES
             (1, b'1', b'1111111', 255, b'11111111111111111', 8589934591, 0xFFFFFFFFFFFFFFFF, 2155),
             (2, b'0', 0, 0, 0, 0, 0, 0),
@@ -205,7 +233,9 @@ enum LiveWorkload {
             (6, 1, 2, 3, 4, 5, 6, 1999)
             """)
         // Temporal: every fsp 0..6; zero dates; limits; negative TIME; TIMESTAMP rendered in UTC.
-        func temporalRow(_ id: Int, _ date: String?, _ datetime: String?, _ timestamp: String?, _ time: String?) -> String {
+        func temporalRow(_ id: Int, _ date: String?, _ datetime: String?, _ timestamp: String?, _ time: String?)
+            -> String
+        {
             let dateValue: String = date.map(q) ?? "NULL"
             let datetimeValue: String = datetime.map(q) ?? "NULL"
             let timestampValue: String = timestamp.map(q) ?? "NULL"
@@ -216,22 +246,31 @@ enum LiveWorkload {
             values += Array(repeating: timeValue, count: fsps.count)
             return "(" + values.joined(separator: ", ") + ")"
         }
-        s.append("INSERT INTO t_temporal VALUES\n" + [
-            temporalRow(1, "0000-00-00", "0000-00-00 00:00:00", "0000-00-00 00:00:00", "00:00:00"),
-            temporalRow(2, "1000-01-01", "1000-01-01 00:00:00.000000", "1970-01-01 00:00:01.000000", "-838:59:59"),
-            temporalRow(3, "9999-12-31", "9999-12-31 23:59:59.999999", "2038-01-19 03:14:07.999999", "838:59:59.999999"),
-            temporalRow(4, "2024-02-29", "2024-02-29 12:34:56.123456", "2024-02-29 12:34:56.123456", "-00:00:00.123456"),
-            temporalRow(5, "2024-00-15", "2024-06-00 10:00:00.5", "1999-12-31 23:59:59.5", "-12:34:56.789012"),
-            temporalRow(6, nil, nil, nil, nil),
-            temporalRow(7, "2023-07-01", "2023-07-01 08:09:10.000001", "2023-07-01 08:09:10.000001", "100:00:00.000001"),
-        ].joined(separator: ",\n"))
+        s.append(
+            "INSERT INTO t_temporal VALUES\n"
+                + [
+                    temporalRow(1, "0000-00-00", "0000-00-00 00:00:00", "0000-00-00 00:00:00", "00:00:00"),
+                    temporalRow(
+                        2, "1000-01-01", "1000-01-01 00:00:00.000000", "1970-01-01 00:00:01.000000", "-838:59:59"),
+                    temporalRow(
+                        3, "9999-12-31", "9999-12-31 23:59:59.999999", "2038-01-19 03:14:07.999999", "838:59:59.999999"),
+                    temporalRow(
+                        4, "2024-02-29", "2024-02-29 12:34:56.123456", "2024-02-29 12:34:56.123456", "-00:00:00.123456"),
+                    temporalRow(5, "2024-00-15", "2024-06-00 10:00:00.5", "1999-12-31 23:59:59.5", "-12:34:56.789012"),
+                    temporalRow(6, nil, nil, nil, nil),
+                    temporalRow(
+                        7, "2023-07-01", "2023-07-01 08:09:10.000001", "2023-07-01 08:09:10.000001", "100:00:00.000001"),
+                ].joined(separator: ",\n"))
         // A TIMESTAMP written in another session time zone: the record shows it in UTC.
         s.append("SET SESSION time_zone = '+05:30'")
-        s.append("INSERT INTO t_temporal (id, d, ts0, ts3, ts6) VALUES (8, '2024-01-01', '2024-01-01 05:30:00', '2024-01-01 05:30:00.250', '2024-01-01 05:30:00.000250')")
+        s.append(
+            "INSERT INTO t_temporal (id, d, ts0, ts3, ts6) VALUES (8, '2024-01-01', '2024-01-01 05:30:00', '2024-01-01 05:30:00.250', '2024-01-01 05:30:00.000250')"
+        )
         s.append("SET SESSION time_zone = '+00:00'")
         // Strings: utf8mb4 (4-byte characters), utf8mb3, latin1 (MariaDB's latin1 is cp1252: € is 0x80), control
         // characters, trailing spaces, empty strings, the text 'NULL', a long value.
-        s.append("""
+        s.append(
+            """
             INSERT INTO t_str VALUES
             (1, 'héllo', 'Grüße, 世界 😀', 'multi\\nline\\ttab\\\\backslash \\'quote\\'', 'tiny ✓', REPEAT('ü', 30000), 'é€ab', 'Ça coûte 5 €', 'naïve façade ÿ Ø', 'ü日本', '{"k": "vé", "n": [1, 2.50]}'),
             (2, '', '', '', '', '', '', '', '', '', '[]'),
@@ -242,7 +281,8 @@ enum LiveWorkload {
             (7, 'to delete', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', '{}')
             """)
         // Binary: trailing zero bytes (BINARY(n) is logged without them and must come back padded), empty, large.
-        s.append("""
+        s.append(
+            """
             INSERT INTO t_bin VALUES
             (1, X'4142', X'0102000000', X'00', X'', REPEAT(X'00FF', 40000), X'DEADBEEF00'),
             (2, X'0000000000000000', X'', X'', X'00000000', X'', X''),
@@ -253,7 +293,8 @@ enum LiveWorkload {
             """)
         // ENUM / SET: accented labels, latin1 labels, 2-byte ENUM (300 members), 8-byte SET (64 members), the
         // invalid ENUM value '' (index 0, from a bad value in non-strict mode), the empty SET.
-        s.append("""
+        s.append(
+            """
             INSERT INTO t_enum_set VALUES
             (1, 'small', 'a,d', 'ä', 'v300', 'm1,m64'),
             (2, 'médium', '', 'ö', 'v1', ''),
@@ -261,7 +302,8 @@ enum LiveWorkload {
             (4, NULL, NULL, NULL, NULL, NULL),
             (5, 'large', 'b', 'x', 'v2', 'm33')
             """)
-        s.append("""
+        s.append(
+            """
             INSERT INTO t_nopk VALUES
             (1, 'x', 0.5), (1, 'x', 0.5), (1, 'x', 0.5), (2, NULL, NULL), (2, NULL, NULL), (3, 'y', 1.5), (4, 'w', -0.25)
             """)
@@ -278,7 +320,9 @@ enum LiveWorkload {
         s.append("UPDATE t_float SET f = f * 2, d = d / 3 WHERE id IN (7, 9)")
         s.append("UPDATE t_float SET f = NULL, d = -0.0 WHERE id = 11")
         s.append("UPDATE t_bit_year SET b64 = b64 >> 1, y = 2000 WHERE id = 5")
-        s.append("UPDATE t_temporal SET dt3 = '2000-01-01 00:00:00.001', tm3 = '-00:00:00.001', ts3 = '2001-09-09 01:46:40.5' WHERE id = 4")
+        s.append(
+            "UPDATE t_temporal SET dt3 = '2000-01-01 00:00:00.001', tm3 = '-00:00:00.001', ts3 = '2001-09-09 01:46:40.5' WHERE id = 4"
+        )
         s.append("UPDATE t_temporal SET d = NULL, tm6 = '-838:59:59.000000' WHERE id = 5")
         s.append("UPDATE t_str SET vc = CONCAT(vc, ' ✓'), c_l = 'ÿ', id = 10 WHERE id = 1")
         s.append("UPDATE t_str SET t = NULL, vc3 = 'çà' WHERE id = 2")
@@ -347,13 +391,17 @@ enum LiveComparison {
             guard let year = value.integerValue else { return "⟨not an integer: \(value.abbreviated())⟩" }
             return String(year)
         case .float:
-            guard let text = value.numberText, let number = Float(text) else { return "⟨not a float: \(value.abbreviated())⟩" }
+            guard let text = value.numberText, let number = Float(text) else {
+                return "⟨not a float: \(value.abbreviated())⟩"
+            }
             if significantDigits(text) > significantDigits(number.description) {
                 return "⟨not the shortest float form: \(text), shortest \(number.description)⟩"
             }
             return number.description
         case .double:
-            guard let text = value.numberText, let number = Double(text) else { return "⟨not a double: \(value.abbreviated())⟩" }
+            guard let text = value.numberText, let number = Double(text) else {
+                return "⟨not a double: \(value.abbreviated())⟩"
+            }
             if significantDigits(text) > significantDigits(number.description) {
                 return "⟨not the shortest double form: \(text), shortest \(number.description)⟩"
             }
@@ -412,7 +460,9 @@ enum LiveComparison {
         }
         if table.primaryKey.isEmpty {
             if expectedSorted != actualSorted {
-                found.append("\(table.name) (no primary key) differs:\n  server: \(expectedSorted.map { describe($0, table) })\n  replay: \(actualSorted.map { describe($0, table) })")
+                found.append(
+                    "\(table.name) (no primary key) differs:\n  server: \(expectedSorted.map { describe($0, table) })\n  replay: \(actualSorted.map { describe($0, table) })"
+                )
             }
             return found
         }
@@ -426,15 +476,19 @@ enum LiveComparison {
         for row in expectedSorted {
             let key = primaryKey(row)
             guard let replayedRow = actualByKey[key] else {
-                found.append("\(table.name): row \(key) is on the server but not in the replay: \(describe(row, table))")
+                found.append(
+                    "\(table.name): row \(key) is on the server but not in the replay: \(describe(row, table))")
                 continue
             }
             for (offset, column) in table.columns.enumerated() where row[offset] != replayedRow[offset] {
-                found.append("\(table.name) row \(key) column \(column.name) (\(column.type)): server \(shown(row[offset], null: "NULL")), record \(shown(replayedRow[offset], null: "null"))")
+                found.append(
+                    "\(table.name) row \(key) column \(column.name) (\(column.type)): server \(shown(row[offset], null: "NULL")), record \(shown(replayedRow[offset], null: "null"))"
+                )
             }
         }
         for row in actualSorted where !expectedKeys.contains(primaryKey(row)) {
-            found.append("\(table.name): row \(primaryKey(row)) is in the replay but not on the server: \(describe(row, table))")
+            found.append(
+                "\(table.name): row \(primaryKey(row)) is in the replay but not on the server: \(describe(row, table))")
         }
         return found
     }
@@ -443,8 +497,9 @@ enum LiveComparison {
 @Suite(
     "Live MariaDB: parse the server's own binlogs and replay them",
     .serialized,
-    .enabled(if: MariaDBClient.fromEnvironment != nil,
-             "needs a live server: BINLOG_SINK_TEST_MYSQL_SOCKET (scripts/test starts one)")
+    .enabled(
+        if: MariaDBClient.fromEnvironment != nil,
+        "needs a live server: BINLOG_SINK_TEST_MYSQL_SOCKET (scripts/test starts one)")
 )
 struct LiveMariaDBTests {
     let client: MariaDBClient
@@ -495,7 +550,9 @@ struct LiveMariaDBTests {
             if gtidParts.count != 3 || gtidParts[0] != "0" || gtidParts[1] != "1" || Int(gtidParts[2]) == nil {
                 own.append("gtid \(record.gtid ?? "null") is not 0-1-N")
             }
-            if let ts = record.ts.integerValue.map(Double.init), ts < start.timeIntervalSince1970 - 300 || ts > now + 300 {
+            if let ts = record.ts.integerValue.map(Double.init),
+                ts < start.timeIntervalSince1970 - 300 || ts > now + 300
+            {
                 own.append("ts \(ts) is not around now")
             }
             if let table = tables[record.table] {
@@ -516,10 +573,15 @@ struct LiveMariaDBTests {
     /// mariadb-binlog is not installed.
     func mariadbBinlogCounts(_ files: [URL], database: String) throws -> [String: Int]? {
         let candidates = ["/usr/bin/mariadb-binlog", "/usr/local/bin/mariadb-binlog", "/usr/bin/mysqlbinlog"]
-        guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            return nil
+        }
         let result = try MariaDBClient.runProcess(
-            tool, ["--no-defaults", "--base64-output=DECODE-ROWS", "-vv"] + files.map(\.path), input: Data(), timeout: 300)
-        guard result.status == 0 else { throw MariaDBClient.Failure(message: "mariadb-binlog failed: \(result.stderr)") }
+            tool, ["--no-defaults", "--base64-output=DECODE-ROWS", "-vv"] + files.map(\.path), input: Data(),
+            timeout: 300)
+        guard result.status == 0 else {
+            throw MariaDBClient.Failure(message: "mariadb-binlog failed: \(result.stderr)")
+        }
         var counts: [String: Int] = [:]
         for image in try MariaDBBinlogText.parse(result.stdout) where image.db == database {
             counts["\(image.op.rawValue) \(image.table)", default: 0] += 1
@@ -548,7 +610,8 @@ struct LiveMariaDBTests {
         var counts: [String: Int] = [:]
         for record in records { counts["\(record.op.rawValue) \(record.table)", default: 0] += 1 }
         if let reference = try mariadbBinlogCounts(files, database: database) {
-            #expect(counts == reference, "row images per op and table: binlog-sink \(counts), mariadb-binlog \(reference)")
+            #expect(
+                counts == reference, "row images per op and table: binlog-sink \(counts), mariadb-binlog \(reference)")
         }
 
         // Whole-row matching of `before` everywhere (under FULL images that checks every before image against the
@@ -559,12 +622,14 @@ struct LiveMariaDBTests {
         expectNoProblems(replayer.anomalies.map(\.description), "replaying the records")
 
         for table in LiveWorkload.tables {
-            let serverRows = try client.select(table.columns.map(LiveComparison.serverExpression),
-                                               from: "`\(database)`.`\(table.name)`",
-                                               setup: "SET SESSION time_zone = '+00:00'")
+            let serverRows = try client.select(
+                table.columns.map(LiveComparison.serverExpression),
+                from: "`\(database)`.`\(table.name)`",
+                setup: "SET SESSION time_zone = '+00:00'")
             #expect(!serverRows.isEmpty, "\(table.name) is empty on the server: the workload did not run as meant")
-            let differences = LiveComparison.compare(table, replayed: replayer.rows("\(database).\(table.name)"),
-                                                     serverRows: serverRows)
+            let differences = LiveComparison.compare(
+                table, replayed: replayer.rows("\(database).\(table.name)"),
+                serverRows: serverRows)
             expectNoProblems(differences, "\(table.name): replay vs server")
         }
 
@@ -588,7 +653,8 @@ struct LiveMariaDBTests {
         let files = try withFullRowMetadata { () throws -> [URL] in
             let first = try client.currentBinlog()
             let values = (1...40).map { "(\($0), 'row \($0) ü')" }.joined(separator: ", ")
-            try client.run("""
+            try client.run(
+                """
                 CREATE DATABASE `\(database)`;
                 CREATE TABLE `\(database)`.t (id INT PRIMARY KEY, v VARCHAR(100)) DEFAULT CHARSET=utf8mb4;
                 INSERT INTO `\(database)`.t VALUES (1001, 'a'), (1002, 'b'), (1003, 'c');
@@ -607,7 +673,9 @@ struct LiveMariaDBTests {
             Issue.record("no records to damage: \(full.summary)")
             return
         }
-        #expect(records.filter { $0.file == last.file && $0.pos == last.pos }.count == 40, "the 40-row insert is one rows event")
+        #expect(
+            records.filter { $0.file == last.file && $0.pos == last.pos }.count == 40,
+            "the 40-row insert is one rows event")
 
         // Copy the file under its own name (so source.file stays the same) and cut it in the middle of that event.
         let binlog = try RawBinlog(contentsOf: path)
@@ -616,7 +684,8 @@ struct LiveMariaDBTests {
             return
         }
         let cut = event.pos + event.size / 2
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("binlog-sink-damaged-\(UUID().uuidString)")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "binlog-sink-damaged-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let damaged = scratch.appendingPathComponent(last.file)
@@ -635,8 +704,9 @@ struct LiveMariaDBTests {
             if let error = BinlogSinkErrorLine(line) {
                 #expect(error.file.hasSuffix(last.file), "the error names the file: \(line)")
                 // N is where the damaged event starts or where its bytes ran out.
-                #expect(error.offset >= event.pos && error.offset <= cut,
-                        "offset \(error.offset) should be within the damaged event [\(event.pos), \(cut)]: \(line)")
+                #expect(
+                    error.offset >= event.pos && error.offset <= cut,
+                    "offset \(error.offset) should be within the damaged event [\(event.pos), \(cut)]: \(line)")
             } else {
                 Issue.record("stderr is not `binlog-sink: error: FILE: at offset N: …`: \(line)")
             }

@@ -38,17 +38,24 @@ enum TableComparison: Equatable {
         switch table {
         case "t_ddl":
             if recordsNameColumns {
-                return .commonColumns(reason: "ALTER TABLE t_ddl ADD COLUMN d DEFAULT 'dflt' / ADD COLUMN first_col FIRST, mid_col AFTER a / "
-                    + "DROP COLUMN b change rows without row events: rows that no later event touched keep their old column set "
-                    + "in the stream (the new columns got DDL defaults, b only disappears in the server)")
+                return .commonColumns(
+                    reason:
+                        "ALTER TABLE t_ddl ADD COLUMN d DEFAULT 'dflt' / ADD COLUMN first_col FIRST, mid_col AFTER a / "
+                        + "DROP COLUMN b change rows without row events: rows that no later event touched keep their old column set "
+                        + "in the stream (the new columns got DDL defaults, b only disappears in the server)")
             }
-            return .skip(reason: "ADD COLUMN first_col FIRST, mid_col AFTER a and DROP COLUMN b renumber t_ddl's columns mid-stream, "
-                + "so @N in earlier records is not ground truth's N-th column (ground truth lists the final order only)")
+            return .skip(
+                reason:
+                    "ADD COLUMN first_col FIRST, mid_col AFTER a and DROP COLUMN b renumber t_ddl's columns mid-stream, "
+                    + "so @N in earlier records is not ground truth's N-th column (ground truth lists the final order only)"
+            )
         case "t_renamed":
-            return .commonColumns(reason: "rows 1–3 were written as t_rename_me (id, v) before RENAME TABLE (followed from the QUERY event); "
-                + "RENAME COLUMN v TO v2 and ADD COLUMN extra DEFAULT 18446744073709551615 then change rows without row events, so v2 "
-                + "(named) / extra of rows no later event touched are not in the stream. By ordinal @1, @2 still map to id, v2 "
-                + "(the rename keeps the position, extra is appended)")
+            return .commonColumns(
+                reason:
+                    "rows 1–3 were written as t_rename_me (id, v) before RENAME TABLE (followed from the QUERY event); "
+                    + "RENAME COLUMN v TO v2 and ADD COLUMN extra DEFAULT 18446744073709551615 then change rows without row events, so v2 "
+                    + "(named) / extra of rows no later event touched are not in the stream. By ordinal @1, @2 still map to id, v2 "
+                    + "(the rename keeps the position, extra is appended)")
         default:
             return .full
         }
@@ -108,7 +115,8 @@ enum ExpectedValue: CustomStringConvertible {
             return have == want
         case .geometry(let srid, let wkb):
             guard let object = ours.objectValue, object["srid"]?.integerValue == srid,
-                  let text = object["wkb"]?.stringValue, let decoded = Data(base64Encoded: text) else { return false }
+                let text = object["wkb"]?.stringValue, let decoded = Data(base64Encoded: text)
+            else { return false }
             return Array(decoded) == wkb
         }
     }
@@ -141,8 +149,11 @@ enum ExpectedValue: CustomStringConvertible {
 ///   "", as with labels), SET the bitmask of its members;
 /// - integers are printed signed (no signedness metadata): for UNSIGNED columns a negative value is read as two's
 ///   complement of the column's width.
-@Suite("MariaDB workload against ground truth",
-       .enabled(if: SharedFixtures.root != nil, "shared fixtures not found (../shared/fixtures or $BINLOG_SINK_FIXTURES): skipping"))
+@Suite(
+    "MariaDB workload against ground truth",
+    .enabled(
+        if: SharedFixtures.root != nil,
+        "shared fixtures not found (../shared/fixtures or $BINLOG_SINK_FIXTURES): skipping"))
 struct MariaDBGroundTruthTests {
     struct Mismatch: CustomStringConvertible {
         var table: String
@@ -168,21 +179,28 @@ struct MariaDBGroundTruthTests {
         let records = try run.records()
         let events = try ParseRun.events(variant.binlogs)
         #expect(events.status == 0, "\(events.summary)")
-        let fileOrder = Dictionary(uniqueKeysWithValues: variant.binlogs.enumerated().map { ($0.element.lastPathComponent, $0.offset) })
+        let fileOrder = Dictionary(
+            uniqueKeysWithValues: variant.binlogs.enumerated().map { ($0.element.lastPathComponent, $0.offset) })
         var ddl: [(file: Int, pos: Int, statement: TableDDL)] = []
         for line in try events.eventLines() where !line.inPayload {
-            guard let query = line["query"]?.stringValue, let file = line.file.flatMap({ fileOrder[$0] }), let pos = line.pos,
-                  let statement = TableDDL.parse(query, defaultDatabase: line["db"]?.stringValue) else { continue }
+            guard let query = line["query"]?.stringValue, let file = line.file.flatMap({ fileOrder[$0] }),
+                let pos = line.pos,
+                let statement = TableDDL.parse(query, defaultDatabase: line["db"]?.stringValue)
+            else { continue }
             ddl.append((file, pos, statement))
         }
-        #expect(ddl.map(\.statement.description).contains("TRUNCATE \(truth.schema).t_late"), "TRUNCATE t_late found among the QUERY events")
+        #expect(
+            ddl.map(\.statement.description).contains("TRUNCATE \(truth.schema).t_late"),
+            "TRUNCATE t_late found among the QUERY events")
 
         // 2. The stream itself: well-formed, GTIDs on every record, counts equal to mariadb-binlog's per table/op.
         var streamProblems: [String] = []
         for record in records {
             streamProblems += record.contractViolations().map { "\($0) in \(record.key)" }
             if fileOrder[record.file] == nil { streamProblems.append("unknown source.file \(record.file)") }
-            if record.gtid.map({ $0.split(separator: "-").count == 3 }) != true { streamProblems.append("\(record.key): gtid \(record.gtid ?? "null") is not domain-server-seq") }
+            if record.gtid.map({ $0.split(separator: "-").count == 3 }) != true {
+                streamProblems.append("\(record.key): gtid \(record.gtid ?? "null") is not domain-server-seq")
+            }
         }
         if Set(records.map(\.key)).count != records.count { streamProblems.append("keys are not unique") }
         expectNoProblems(streamProblems, "\(variant.rawValue) stream")
@@ -192,15 +210,20 @@ struct MariaDBGroundTruthTests {
         func columnName(_ table: String, _ key: String) -> String? {
             if named { return key }
             guard key.hasPrefix("@"), let ordinal = Int(key.dropFirst()), let columns = truth.tables[table]?.columns,
-                  columns.indices.contains(ordinal - 1) else { return nil }
+                columns.indices.contains(ordinal - 1)
+            else { return nil }
             return columns[ordinal - 1].name
         }
         let schemaPrefix = truth.schema + "."
         var replayer = RecordReplayer(primaryKey: { tableKey in
-            guard tableKey.hasPrefix(schemaPrefix), let table = truth.tables[String(tableKey.dropFirst(schemaPrefix.count))],
-                  !table.primaryKey.isEmpty else { return nil }
+            guard tableKey.hasPrefix(schemaPrefix),
+                let table = truth.tables[String(tableKey.dropFirst(schemaPrefix.count))],
+                !table.primaryKey.isEmpty
+            else { return nil }
             if named { return table.primaryKey }
-            return table.primaryKey.compactMap { name in table.columns.firstIndex { $0.name == name }.map { "@\($0 + 1)" } }
+            return table.primaryKey.compactMap { name in
+                table.columns.firstIndex { $0.name == name }.map { "@\($0 + 1)" }
+            }
         })
         var pending = ddl.sorted { ($0.file, $0.pos) < ($1.file, $1.pos) }[...]
         for record in records {
@@ -221,9 +244,13 @@ struct MariaDBGroundTruthTests {
             }
         }
         for rolledBack in ["300", "401", "500"] {
-            #expect(!ids("t_int").contains(.number(rolledBack)), "t_int id \(rolledBack) was rolled back and must not appear")
+            #expect(
+                !ids("t_int").contains(.number(rolledBack)),
+                "t_int id \(rolledBack) was rolled back and must not appear")
         }
-        #expect(ids("t_aria").contains(.number("3")), "t_aria id 3 (non-transactional, inserted in a rolled-back transaction) is in the binlog")
+        #expect(
+            ids("t_aria").contains(.number("3")),
+            "t_aria id 3 (non-transactional, inserted in a rolled-back transaction) is in the binlog")
 
         // 5. Compare table by table.
         var mismatches: [Mismatch] = []
@@ -239,14 +266,19 @@ struct MariaDBGroundTruthTests {
             }
             let tableKey = schemaPrefix + name
             for anomaly in replayer.anomalies where anomaly.table == tableKey {
-                mismatches.append(Mismatch(table: name, key: "replay", column: "-", ours: anomaly.message, expected: "a clean replay"))
+                mismatches.append(
+                    Mismatch(table: name, key: "replay", column: "-", ours: anomaly.message, expected: "a clean replay")
+                )
             }
             var ours: [JSONObject] = []
             for row in replayer.rows(tableKey) {
                 var mapped = JSONObject()
                 for (key, value) in row.entries {
                     guard let column = columnName(name, key) else {
-                        mismatches.append(Mismatch(table: name, key: "mapping", column: key, ours: value.abbreviated(), expected: "a column of \(table.columns.map(\.name))"))
+                        mismatches.append(
+                            Mismatch(
+                                table: name, key: "mapping", column: key, ours: value.abbreviated(),
+                                expected: "a column of \(table.columns.map(\.name))"))
                         continue
                     }
                     mapped[column] = value
@@ -255,7 +287,8 @@ struct MariaDBGroundTruthTests {
             }
             let commonOnly: Bool
             if case .commonColumns = plan { commonOnly = true } else { commonOnly = false }
-            mismatches += MariaDBGroundTruthTests.compare(table: table, ours: ours, commonOnly: commonOnly, named: named, charsets: charsets)
+            mismatches += MariaDBGroundTruthTests.compare(
+                table: table, ours: ours, commonOnly: commonOnly, named: named, charsets: charsets)
             compared.append(name)
             if case .commonColumns(let reason) = plan { partial.append("\(name) (\(reason))") }
         }
@@ -263,11 +296,15 @@ struct MariaDBGroundTruthTests {
         for (tableKey, rows) in replayer.tables where !rows.isEmpty {
             let name = tableKey.hasPrefix(schemaPrefix) ? String(tableKey.dropFirst(schemaPrefix.count)) : tableKey
             if truth.tables[name] == nil {
-                mismatches.append(Mismatch(table: name, key: "-", column: "-", ours: "\(rows.count) rows", expected: "no such table at the end"))
+                mismatches.append(
+                    Mismatch(
+                        table: name, key: "-", column: "-", ours: "\(rows.count) rows",
+                        expected: "no such table at the end"))
             }
         }
 
-        let summary = "\(variant.rawValue): \(records.count) records; compared \(compared.count) of \(truth.tables.count) tables "
+        let summary =
+            "\(variant.rawValue): \(records.count) records; compared \(compared.count) of \(truth.tables.count) tables "
             + "(\(partial.count) on common columns only: \(partial.map { entry in entry.prefix { $0 != " " } }.joined(separator: ", "))); "
             + "skipped \(skipped.count): \(skipped.joined(separator: "; ")); \(mismatches.count) mismatches"
         print(summary)
@@ -286,8 +323,11 @@ struct MariaDBGroundTruthTests {
 
     /// Our record count per `db.table` and operation in mysql-bin.000001 equals what mariadb-binlog printed
     /// (binlog_summary.json). It could not decode mysql-bin.000002 (5.3 temporal types without metadata).
-    private func checkCountsAgainstMariaDBBinlog(_ records: [BinlogRecord], directory: URL, variant: MariaDBVariant) throws {
-        let summary = try JSONParser.parse(bytes: Array(try Data(contentsOf: directory.appendingPathComponent("binlog_summary.json"))))
+    private func checkCountsAgainstMariaDBBinlog(_ records: [BinlogRecord], directory: URL, variant: MariaDBVariant)
+        throws
+    {
+        let summary = try JSONParser.parse(
+            bytes: Array(try Data(contentsOf: directory.appendingPathComponent("binlog_summary.json"))))
         let expected = try #require(summary["mysql-bin.000001"]?["row_images_by_mariadb_binlog"]?.objectValue)
         var ours: [String: Int] = [:]
         for record in records where record.file == "mysql-bin.000001" {
@@ -296,14 +336,18 @@ struct MariaDBGroundTruthTests {
         var problems: [String] = []
         for key in Set(ours.keys).union(expected.keys).sorted() {
             let want = expected[key]?.integerValue.map { Int($0) } ?? 0
-            if ours[key, default: 0] != want { problems.append("\(key): \(ours[key, default: 0]) records, mariadb-binlog printed \(want)") }
+            if ours[key, default: 0] != want {
+                problems.append("\(key): \(ours[key, default: 0]) records, mariadb-binlog printed \(want)")
+            }
         }
         expectNoProblems(problems, "\(variant.rawValue) mysql-bin.000001 row counts")
     }
 
     // MARK: comparison
 
-    static func compare(table: GroundTruth.Table, ours: [JSONObject], commonOnly: Bool, named: Bool, charsets: DeclaredCharsets) -> [Mismatch] {
+    static func compare(
+        table: GroundTruth.Table, ours: [JSONObject], commonOnly: Bool, named: Bool, charsets: DeclaredCharsets
+    ) -> [Mismatch] {
         var mismatches: [Mismatch] = []
         var unmatched = Array(ours.indices)
         let keyColumns = table.primaryKey.isEmpty ? table.columns.map(\.name) : table.primaryKey
@@ -312,7 +356,9 @@ struct MariaDBGroundTruthTests {
         }
         func valueMatches(_ oursRow: JSONObject, _ truthRow: JSONObject, _ column: GroundTruth.Column) -> Bool? {
             guard let value = oursRow[column.name] else { return commonOnly ? nil : false }
-            guard let expected = try? expectedValue(truthRow, column, table: table.name, named: named, charsets: charsets) else { return false }
+            guard
+                let expected = try? expectedValue(truthRow, column, table: table.name, named: named, charsets: charsets)
+            else { return false }
             return expected.matches(value)
         }
         for truthRow in table.rows {
@@ -324,7 +370,10 @@ struct MariaDBGroundTruthTests {
                 }
             }
             guard let position = keyMatch else {
-                mismatches.append(Mismatch(table: table.name, key: describeKey(truthRow), column: "(row)", ours: "missing", expected: JSONValue.object(truthRow).abbreviated(300)))
+                mismatches.append(
+                    Mismatch(
+                        table: table.name, key: describeKey(truthRow), column: "(row)", ours: "missing",
+                        expected: JSONValue.object(truthRow).abbreviated(300)))
                 continue
             }
             let oursRow = ours[unmatched.remove(at: position)]
@@ -332,16 +381,23 @@ struct MariaDBGroundTruthTests {
                 if valueMatches(oursRow, truthRow, column) != false { continue }
                 let expected: String
                 do {
-                    expected = try expectedValue(truthRow, column, table: table.name, named: named, charsets: charsets).description
+                    expected = try expectedValue(truthRow, column, table: table.name, named: named, charsets: charsets)
+                        .description
                 } catch {
                     expected = "(no expectation: \(error))"
                 }
-                mismatches.append(Mismatch(table: table.name, key: describeKey(truthRow), column: column.name,
-                                           ours: oursRow[column.name]?.abbreviated() ?? "absent", expected: "\(expected) [\(column.columnType)]"))
+                mismatches.append(
+                    Mismatch(
+                        table: table.name, key: describeKey(truthRow), column: column.name,
+                        ours: oursRow[column.name]?.abbreviated() ?? "absent",
+                        expected: "\(expected) [\(column.columnType)]"))
             }
         }
         for index in unmatched {
-            mismatches.append(Mismatch(table: table.name, key: describeKey(ours[index]), column: "(row)", ours: JSONValue.object(ours[index]).abbreviated(300), expected: "no such row"))
+            mismatches.append(
+                Mismatch(
+                    table: table.name, key: describeKey(ours[index]), column: "(row)",
+                    ours: JSONValue.object(ours[index]).abbreviated(300), expected: "no such row"))
         }
         return mismatches
     }
@@ -351,7 +407,9 @@ struct MariaDBGroundTruthTests {
     }
 
     /// Ground truth's value for `column`, in the record format's terms for this variant (rules in the suite's doc).
-    static func expectedValue(_ row: JSONObject, _ column: GroundTruth.Column, table: String, named: Bool, charsets: DeclaredCharsets) throws -> ExpectedValue {
+    static func expectedValue(
+        _ row: JSONObject, _ column: GroundTruth.Column, table: String, named: Bool, charsets: DeclaredCharsets
+    ) throws -> ExpectedValue {
         let name = column.name
         guard let value = row[name] else { throw RuleError(description: "ground truth row has no \(name)") }
         // A JSON column: `__raw` is the stored text (null only for SQL NULL; JSON null is the text "null").
@@ -374,14 +432,18 @@ struct MariaDBGroundTruthTests {
         case "double", "decimal", "date", "datetime", "timestamp", "time":
             return .json(value)
         case "char", "varchar", "tinytext", "text", "mediumtext", "longtext":
-            guard let text = value.stringValue else { throw RuleError(description: "\(name): text expected, got \(value)") }
+            guard let text = value.stringValue else {
+                throw RuleError(description: "\(name): text expected, got \(value)")
+            }
             if named { return .json(.string(text)) }
             let charset = charsets.charset(table: table, column: name) ?? "utf8mb4"
             guard let bytes = DeclaredCharsets.encode(text, charset: charset) else {
                 throw RuleError(description: "\(name): cannot encode \(text.prefix(40)) in \(charset)")
             }
             var padTo: Int?
-            if column.dataType == "char", let length = column.declaredLength, let width = DeclaredCharsets.maxBytesPerCharacter(charset) {
+            if column.dataType == "char", let length = column.declaredLength,
+                let width = DeclaredCharsets.maxBytesPerCharacter(charset)
+            {
                 padTo = length * width
             }
             return .bytes(bytes, padTo: padTo)
@@ -396,7 +458,9 @@ struct MariaDBGroundTruthTests {
             let members = column.members
             var mask: UInt64 = 0
             for member in text.split(separator: ",", omittingEmptySubsequences: true) {
-                guard let index = members.firstIndex(of: String(member)) else { throw RuleError(description: "SET member \(member) not in \(column.columnType)") }
+                guard let index = members.firstIndex(of: String(member)) else {
+                    throw RuleError(description: "SET member \(member) not in \(column.columnType)")
+                }
                 mask |= 1 << UInt64(index)
             }
             return .integer(Int128(mask), wrapBits: nil)
@@ -412,15 +476,20 @@ struct MariaDBGroundTruthTests {
             guard parts.count == 4 else { throw RuleError(description: "bad INET4 \(value)") }
             return .bytes(parts, padTo: named ? nil : 4)
         case "inet6":
-            guard let text = value.stringValue, let bytes = ipv6Bytes(text) else { throw RuleError(description: "bad INET6 \(value)") }
+            guard let text = value.stringValue, let bytes = ipv6Bytes(text) else {
+                throw RuleError(description: "bad INET6 \(value)")
+            }
             return .bytes(bytes, padTo: named ? nil : 16)
         case "uuid":
             let hex = (value.stringValue ?? "").replacingOccurrences(of: "-", with: "")
             let bytes = try hexBytes(.string(hex))
             guard bytes.count == 16 else { throw RuleError(description: "bad UUID \(value)") }
             return .bytes(bytes, padTo: named ? nil : 16)
-        case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection":
-            guard let srid = row[name + "__srid"]?.integerValue else { throw RuleError(description: "\(name)__srid missing") }
+        case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+            "geometrycollection":
+            guard let srid = row[name + "__srid"]?.integerValue else {
+                throw RuleError(description: "\(name)__srid missing")
+            }
             return .geometry(srid: srid, wkb: try hexBytes(value))
         default:
             throw RuleError(description: "no comparison rule for data type \(column.dataType)")
@@ -445,7 +514,9 @@ struct MariaDBGroundTruthTests {
     }
 
     static func hexBytes(_ value: JSONValue) throws -> [UInt8] {
-        guard let text = value.stringValue, text.count % 2 == 0 else { throw RuleError(description: "\(value.abbreviated()) is not hex") }
+        guard let text = value.stringValue, text.count % 2 == 0 else {
+            throw RuleError(description: "\(value.abbreviated()) is not hex")
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count / 2)
         var high: UInt8?

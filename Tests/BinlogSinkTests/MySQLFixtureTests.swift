@@ -11,9 +11,12 @@ enum MySQLFixtures {
 
     /// Every binlog in the folder (not the notes: `.txt`, `.md`, `.json`, `SHA256SUMS`), sorted.
     static func binlogNames() -> [String] {
-        guard let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+        guard let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
+            return []
+        }
         return names.filter { name in
-            !name.hasPrefix(".") && !name.hasSuffix(".txt") && !name.hasSuffix(".md") && !name.hasSuffix(".json") && name != "SHA256SUMS"
+            !name.hasPrefix(".") && !name.hasSuffix(".txt") && !name.hasSuffix(".md") && !name.hasSuffix(".json")
+                && name != "SHA256SUMS"
         }.sorted()
     }
 
@@ -34,13 +37,17 @@ enum MySQLFixtures {
     }
 
     static let damaged: [Damage] = [
-        Damage(name: "binlog_truncated_event.000001", kind: .truncated, offset: 4,
-               note: "INDEX.md: 14-byte file, truncated header at 4 (10 bytes left)"),
-        Damage(name: "binlog_truncated_prev_gtid_event.000001", kind: .truncated, offset: 120,
-               note: "INDEX.md: FDE then truncated header at 120 (9 bytes left)"),
-        Damage(name: "corrupt-relay-bin.000624", kind: .malformedQuery, offset: 91_204,
-               note: "expected_values.json: QUERY event of size 171 fails; mariadb-binlog: 'Could not read entry at offset 91204', "
-                   + "data_len 171, event_type 2 — its status_vars_len (16949) runs past its 152-byte body"),
+        Damage(
+            name: "binlog_truncated_event.000001", kind: .truncated, offset: 4,
+            note: "INDEX.md: 14-byte file, truncated header at 4 (10 bytes left)"),
+        Damage(
+            name: "binlog_truncated_prev_gtid_event.000001", kind: .truncated, offset: 120,
+            note: "INDEX.md: FDE then truncated header at 120 (9 bytes left)"),
+        Damage(
+            name: "corrupt-relay-bin.000624", kind: .malformedQuery, offset: 91_204,
+            note:
+                "expected_values.json: QUERY event of size 171 fails; mariadb-binlog: 'Could not read entry at offset 91204', "
+                + "data_len 171, event_type 2 — its status_vars_len (16949) runs past its 152-byte body"),
     ]
 
     static func intactNames() -> [String] {
@@ -52,7 +59,8 @@ enum MySQLFixtures {
         guard let files = try? expectedValues()["files"]?.objectValue else { return [] }
         return files.entries.compactMap { entry in
             guard let report = entry.value["mariadb_binlog"], report["rc"]?.integerValue == 0,
-                  let printed = report["rows_printed"]?.integerValue, printed > 0 else { return nil }
+                let printed = report["rows_printed"]?.integerValue, printed > 0
+            else { return nil }
             return entry.key
         }.sorted()
     }
@@ -64,7 +72,9 @@ enum MySQLFixtures {
     static func url(_ name: String) throws -> URL {
         guard let directory else { throw FixtureError(description: "shared fixtures not found") }
         let url = directory.appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: url.path) else { throw FixtureError(description: "fixture \(name) missing") }
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw FixtureError(description: "fixture \(name) missing")
+        }
         return url
     }
 
@@ -127,8 +137,11 @@ enum MySQLFixtures {
     }
 }
 
-@Suite("MySQL fixture binlogs end to end",
-       .enabled(if: SharedFixtures.root != nil, "shared fixtures not found (../shared/fixtures or $BINLOG_SINK_FIXTURES): skipping"))
+@Suite(
+    "MySQL fixture binlogs end to end",
+    .enabled(
+        if: SharedFixtures.root != nil,
+        "shared fixtures not found (../shared/fixtures or $BINLOG_SINK_FIXTURES): skipping"))
 struct MySQLFixtureTests {
     // MARK: every file
 
@@ -180,14 +193,27 @@ struct MySQLFixtureTests {
             if line["type_code"]?.integerValue != Int128(typeCode) {
                 problems.append("\(context): type_code \(line["type_code"]?.description ?? "nil") != \(typeCode)")
             }
-            if line["size"]?.integerValue != Int128(header.size) { problems.append("\(context): size \(line["size"]?.description ?? "nil") != \(header.size)") }
-            if line["next_pos"]?.integerValue != Int128(header.nextPos) { problems.append("\(context): next_pos \(line["next_pos"]?.description ?? "nil") != \(header.nextPos)") }
-            if line["ts"]?.integerValue != Int128(header.timestamp) { problems.append("\(context): ts \(line["ts"]?.description ?? "nil") != \(header.timestamp)") }
-            if line["server_id"]?.integerValue != Int128(header.serverID) { problems.append("\(context): server_id \(line["server_id"]?.description ?? "nil") != \(header.serverID)") }
-            if line["flags"]?.integerValue != Int128(header.flags) { problems.append("\(context): flags \(line["flags"]?.description ?? "nil") != \(header.flags)") }
+            if line["size"]?.integerValue != Int128(header.size) {
+                problems.append("\(context): size \(line["size"]?.description ?? "nil") != \(header.size)")
+            }
+            if line["next_pos"]?.integerValue != Int128(header.nextPos) {
+                problems.append("\(context): next_pos \(line["next_pos"]?.description ?? "nil") != \(header.nextPos)")
+            }
+            if line["ts"]?.integerValue != Int128(header.timestamp) {
+                problems.append("\(context): ts \(line["ts"]?.description ?? "nil") != \(header.timestamp)")
+            }
+            if line["server_id"]?.integerValue != Int128(header.serverID) {
+                problems.append(
+                    "\(context): server_id \(line["server_id"]?.description ?? "nil") != \(header.serverID)")
+            }
+            if line["flags"]?.integerValue != Int128(header.flags) {
+                problems.append("\(context): flags \(line["flags"]?.description ?? "nil") != \(header.flags)")
+            }
             if line.type == nil { problems.append("\(context): no type name") }
             if !line.object.duplicateKeys.isEmpty {
-                problems.append("\(context) (\(line.type ?? "?")): duplicate keys \(line.object.duplicateKeys) — a JSON object's names must be unique (RFC 8259 §4)")
+                problems.append(
+                    "\(context) (\(line.type ?? "?")): duplicate keys \(line.object.duplicateKeys) — a JSON object's names must be unique (RFC 8259 §4)"
+                )
             }
         }
         // Event-type counts of the independent header walk in expected_values.json (raw codes, so permuted for the
@@ -203,23 +229,33 @@ struct MySQLFixtureTests {
             }
             var actual: [Int: Int] = [:]
             for line in lines { if let code = line["type_code"]?.integerValue { actual[Int(code), default: 0] += 1 } }
-            if actual != expected { problems.append("type_code counts \(actual.sorted { $0.key < $1.key }) != walk \(expected.sorted { $0.key < $1.key })") }
+            if actual != expected {
+                problems.append(
+                    "type_code counts \(actual.sorted { $0.key < $1.key }) != walk \(expected.sorted { $0.key < $1.key })"
+                )
+            }
         }
         expectNoProblems(problems, name)
     }
 
-    @Test("records agree with MariaDB's decoder where it could decode the file", arguments: MySQLFixtures.namesDecodedByMariaDB())
+    @Test(
+        "records agree with MariaDB's decoder where it could decode the file",
+        arguments: MySQLFixtures.namesDecodedByMariaDB())
     func recordsMatchMariaDBBinlog(name: String) throws {
         let records = try MySQLFixtures.records(name)
         let images = try MariaDBBinlogText.parse(contentsOf: try MySQLFixtures.url(name + ".mariadb-binlog.txt"))
-        let printed = try MySQLFixtures.expectedValues()["files"]?[name]?["mariadb_binlog"]?["rows_printed"]?.integerValue
-        #expect(printed.map { Int($0) } == images.count, "our parse of the .txt finds as many images as INDEX.md counts")
+        let printed = try MySQLFixtures.expectedValues()["files"]?[name]?["mariadb_binlog"]?["rows_printed"]?
+            .integerValue
+        #expect(
+            printed.map { Int($0) } == images.count, "our parse of the .txt finds as many images as INDEX.md counts")
         expectNoProblems(MariaDBBinlogText.differences(records: records, images: images), name)
     }
 
     // MARK: damaged files
 
-    @Test("a damaged binlog: earlier records, then one error line naming the offset, exit 1", arguments: MySQLFixtures.damaged)
+    @Test(
+        "a damaged binlog: earlier records, then one error line naming the offset, exit 1",
+        arguments: MySQLFixtures.damaged)
     func damagedFileFails(damage: MySQLFixtures.Damage) throws {
         let url = try MySQLFixtures.url(damage.name)
         let raw = try RawBinlog(contentsOf: url)
@@ -231,7 +267,9 @@ struct MySQLFixtureTests {
         }
         #expect(fromBytes == damage.offset, "\(damage.note)")
         // No rows event precedes the damage in any of the three files, so there is no complete record to keep.
-        let rowsEventsBefore = raw.walk().headers.filter { $0.pos < damage.offset && MySQLFixtures.rowsEventTypeCodes.contains($0.typeCode) }
+        let rowsEventsBefore = raw.walk().headers.filter {
+            $0.pos < damage.offset && MySQLFixtures.rowsEventTypeCodes.contains($0.typeCode)
+        }
         #expect(rowsEventsBefore.isEmpty)
 
         let run = try ParseRun.parse([url])
@@ -240,7 +278,9 @@ struct MySQLFixtureTests {
         #expect(records.count == rowsEventsBefore.count)
         let lines = run.stderrLines
         #expect(lines.count == 1, "exactly one stderr line: \(lines)")
-        let line = try #require(lines.first.flatMap(BinlogSinkErrorLine.init), "stderr \(lines) is not `binlog-sink: error: FILE: at offset N: …`")
+        let line = try #require(
+            lines.first.flatMap(BinlogSinkErrorLine.init),
+            "stderr \(lines) is not `binlog-sink: error: FILE: at offset N: …`")
         #expect(line.file.hasSuffix(damage.name), "\(line)")
         #expect(line.offset == damage.offset, "\(line) — \(damage.note)")
     }
@@ -257,7 +297,8 @@ struct MySQLFixtureTests {
         let deleteEvent = try #require(headers.first { $0.typeCode == 32 }, "the DELETE_ROWS event")
         let updateXID = try #require(headers.last { $0.typeCode == 16 && $0.pos < deleteEvent.pos }, "the update's XID")
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("binlog-sink-tests-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "binlog-sink-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
@@ -268,7 +309,8 @@ struct MySQLFixtureTests {
         #expect(damaged.status == 1, "\(damaged.summary)")
         let kept = try damaged.records()
         #expect(kept.map(\.raw) == full.prefix(2).map(\.raw), "the insert and update records, unchanged")
-        let line = try #require(damaged.stderrLines.first.flatMap(BinlogSinkErrorLine.init), "stderr: \(damaged.stderr)")
+        let line = try #require(
+            damaged.stderrLines.first.flatMap(BinlogSinkErrorLine.init), "stderr: \(damaged.stderr)")
         #expect(damaged.stderrLines.count == 1)
         #expect(line.offset == deleteEvent.pos, "\(line)")
 
@@ -311,17 +353,24 @@ struct MySQLFixtureTests {
             // Post-header lengths start after binlog version (2), server version (50), created (4), header length (1).
             let postHeaderLengths = Array(raw.bytes[(fde.pos + 19 + 57)..<(fde.pos + fde.size)])
             #expect(postHeaderLengths.count == 22, "the WL#2325 FDE describes 22 event types")
-            #expect(Array(postHeaderLengths[15...18]) == [6, 6, 6, 6], "types 16–19 have the TABLE_MAP/rows post-header")
-            #expect(Array(postHeaderLengths[19...21]) == [0, 4, 26], "types 20–22 have XID/BEGIN_LOAD_QUERY/EXECUTE_LOAD_QUERY lengths")
+            #expect(
+                Array(postHeaderLengths[15...18]) == [6, 6, 6, 6], "types 16–19 have the TABLE_MAP/rows post-header")
+            #expect(
+                Array(postHeaderLengths[19...21]) == [0, 4, 26],
+                "types 20–22 have XID/BEGIN_LOAD_QUERY/EXECUTE_LOAD_QUERY lengths")
         }
 
         // Read with that numbering, the file's only table map is test.t1 (events at 428, 511, 612); an event line
         // that calls anything else a TABLE_MAP has read a rows event of that tree as one.
         let tableMaps = try MySQLFixtures.events("ver_5_1-wl2325_r.001").filter { $0.type == "TABLE_MAP" }
         let rawR = try RawBinlog(contentsOf: try MySQLFixtures.url("ver_5_1-wl2325_r.001"))
-        #expect(tableMaps.compactMap { $0.pos } == rawR.walk().headers.filter { $0.typeCode == 16 }.map(\.pos), "type 16 is TABLE_MAP there")
+        #expect(
+            tableMaps.compactMap { $0.pos } == rawR.walk().headers.filter { $0.typeCode == 16 }.map(\.pos),
+            "type 16 is TABLE_MAP there")
         for line in tableMaps {
-            #expect(line["db"] == .string("test") && line["table"] == .string("t1"), "not a table map of that tree: \(line)")
+            #expect(
+                line["db"] == .string("test") && line["table"] == .string("t1"), "not a table map of that tree: \(line)"
+            )
         }
 
         let run = try ParseRun.parse([try MySQLFixtures.url("ver_5_1-wl2325_r.001")])
@@ -333,7 +382,9 @@ struct MySQLFixtureTests {
         let records = try run.records()
         #expect(records.count == 5)
         let images = try MariaDBBinlogText.parse(contentsOf: try MySQLFixtures.url("ver_5_1_23.001.mariadb-binlog.txt"))
-        expectNoProblems(MariaDBBinlogText.differences(records: records, images: images), "ver_5_1-wl2325_r.001 vs ver_5_1_23.001's rows")
+        expectNoProblems(
+            MariaDBBinlogText.differences(records: records, images: images),
+            "ver_5_1-wl2325_r.001 vs ver_5_1_23.001's rows")
         // ver_5_1-wl2325_s.001's types 20–22 are XID/BEGIN_LOAD_QUERY/EXECUTE_LOAD_QUERY (INDEX.md's header walk
         // calls them PRE_GA rows events): it has no rows at all.
         #expect(try MySQLFixtures.records("ver_5_1-wl2325_s.001").isEmpty)
@@ -358,7 +409,9 @@ struct MySQLFixtureTests {
             // them as JSON numbers (as MySQL's JSON text does), so those two compare numerically.
             let expected = try #require(row["json"]).convertingDecimalStringsToNumbers()
             #expect(record.after?.keys == ["a"], "column name from the table map's COLUMN_NAME metadata")
-            #expect(record.after?["a"] == expected, "\(record.key): \(record.after?["a"]?.description ?? "nil") != \(expected)")
+            #expect(
+                record.after?["a"] == expected,
+                "\(record.key): \(record.after?["a"]?.description ?? "nil") != \(expected)")
         }
     }
 
@@ -413,9 +466,11 @@ struct MySQLFixtureTests {
             try #require(enumLabels.indices.contains(enumIndex - 1))
             let setHex = try #require(values[3]["bytes_hex"]?.stringValue)
             let setMask = try #require(UInt64(setHex, radix: 16))
-            let setText = setLabels.enumerated().filter { setMask & (1 << UInt64($0.offset)) != 0 }.map(\.element).joined(separator: ",")
+            let setText = setLabels.enumerated().filter { setMask & (1 << UInt64($0.offset)) != 0 }.map(\.element)
+                .joined(separator: ",")
             return JSONObject([
-                ("f1", values[0]), ("f2", values[1]), ("f3", .string(enumLabels[enumIndex - 1])), ("f4", .string(setText)),
+                ("f1", values[0]), ("f2", values[1]), ("f3", .string(enumLabels[enumIndex - 1])),
+                ("f4", .string(setText)),
                 ("f5", values[4]),
             ])
         }
@@ -441,8 +496,9 @@ struct MySQLFixtureTests {
         #expect(records.count == 1)
         let record = try #require(records.first)
         #expect(record.op == .insert && record.tableKey == "mysql.foo")
-        #expect(record.after == JSONObject([("a", .number("4")), ("b", .string("foo")), ("c", .number("32"))]),
-                "\(record.after.map { JSONValue.object($0).description } ?? "nil")")
+        #expect(
+            record.after == JSONObject([("a", .number("4")), ("b", .string("foo")), ("c", .number("32"))]),
+            "\(record.after.map { JSONValue.object($0).description } ?? "nil")")
         #expect(record.gtid == "fbda2ad0-7c46-11ec-ae30-4ef7efc81a2a:3")
     }
 
@@ -453,8 +509,12 @@ struct MySQLFixtureTests {
         let records = try MySQLFixtures.records("binlog-invisible-columns.000001")
         try #require(records.count == 3)
         #expect(records.map(\.op) == [.insert, .insert, .update])
-        func row(_ f1: JSONValue, _ f2: JSONValue, _ f3: String, _ f4: String, _ f5: String, _ f6: JSONValue) -> JSONObject {
-            JSONObject([("f1", f1), ("f2", f2), ("f3", .number(f3)), ("f4", .string(f4)), ("f5", .string(f5)), ("f6", f6)])
+        func row(_ f1: JSONValue, _ f2: JSONValue, _ f3: String, _ f4: String, _ f5: String, _ f6: JSONValue)
+            -> JSONObject
+        {
+            JSONObject([
+                ("f1", f1), ("f2", f2), ("f3", .number(f3)), ("f4", .string(f4)), ("f5", .string(f5)), ("f6", f6),
+            ])
         }
         #expect(records[0].after == row(.number("1"), .number("2"), "-3", "4", "BQ==", .number("6000000000")))
         #expect(records[1].after == row(.null, .null, "-33", "44", "VQ==", .null))
@@ -467,19 +527,24 @@ struct MySQLFixtureTests {
         let name = "vector.binlog"
         let records = try MySQLFixtures.records(name)
         let events = try MySQLFixtures.events(name)
-        #expect(records.map(\.op) == [.insert, .insert, .insert, .insert, .insert, .insert, .insert, .insert, .delete, .insert])
+        #expect(
+            records.map(\.op) == [
+                .insert, .insert, .insert, .insert, .insert, .insert, .insert, .insert, .delete, .insert,
+            ])
         #expect(records.allSatisfy { $0.gtid == nil })
         let rows = try #require(try MySQLFixtures.rustExpectations(name)["rows"]?.arrayValue)
         for (index, row) in rows.enumerated() {
             let eventIndex = try #require(row["event_index"]?.integerValue.flatMap { Int(exactly: $0) })
             let record = try #require(records.indices.contains(index) ? records[index] : nil)
-            let event = try #require(events.indices.contains(eventIndex - 1) ? events[eventIndex - 1] : nil, "event #\(eventIndex)")
+            let event = try #require(
+                events.indices.contains(eventIndex - 1) ? events[eventIndex - 1] : nil, "event #\(eventIndex)")
             #expect(record.pos == event.pos && record.row == index, "\(record.key)")
             #expect(record.tableKey == "dtb.foo")
             #expect(record.after?["id"] == row["after"]?["id"])
             let floats = try #require(row["after"]?["as_f32_le"]?.arrayValue)
-            #expect(floatArray(record.after?["vector_column"]) == floats.compactMap { $0.doubleValue.map(Float.init) },
-                    "\(record.key): \(record.after?["vector_column"]?.description ?? "nil")")
+            #expect(
+                floatArray(record.after?["vector_column"]) == floats.compactMap { $0.doubleValue.map(Float.init) },
+                "\(record.key): \(record.after?["vector_column"]?.description ?? "nil")")
         }
         // The `bar` rows (decoded from the WRITE_ROWS/DELETE_ROWS bytes, f32 little-endian): VECTOR(2), TEXT, VECTOR(4).
         let bar = records.filter { $0.tableKey == "dtb.bar" }
@@ -491,7 +556,9 @@ struct MySQLFixtureTests {
         #expect(floatArray(bar[1].after?["vector_column"]) == [1.01, -1.01])
         #expect(bar[1].after?["foo"] == .string("bar"))
         #expect(floatArray(bar[1].after?["vector_column2"]) == [42, 43, 44, 45])
-        #expect(bar[2].after == bar[0].after && bar[3].after == bar[1].after, "the second run repeats the first (after DROP/CREATE DATABASE)")
+        #expect(
+            bar[2].after == bar[0].after && bar[3].after == bar[1].after,
+            "the second run repeats the first (after DROP/CREATE DATABASE)")
         #expect(bar[4].op == .delete && bar[4].before == bar[3].after)
         #expect(bar[5].after?["id"] == .number("3"))
         #expect(floatArray(bar[5].after?["vector_column"]) == [2.01, -2.01])
@@ -518,10 +585,14 @@ struct MySQLFixtureTests {
 
         let events = try MySQLFixtures.events(name)
         let inner = events.filter(\.inPayload)
-        #expect(inner.compactMap { $0["type_code"]?.integerValue } == [2, 19, 30, 16], "expected_values.json: QUERY, TABLE_MAP, WRITE_ROWS v2, XID")
+        #expect(
+            inner.compactMap { $0["type_code"]?.integerValue } == [2, 19, 30, 16],
+            "expected_values.json: QUERY, TABLE_MAP, WRITE_ROWS v2, XID")
         let payloadLine = try #require(events.firstIndex { $0.pos == payload.pos && !$0.inPayload })
         #expect(events[payloadLine].type == "TRANSACTION_PAYLOAD")
-        #expect(events.dropFirst(payloadLine + 1).prefix(4).allSatisfy { $0.inPayload }, "inner events follow the payload event")
+        #expect(
+            events.dropFirst(payloadLine + 1).prefix(4).allSatisfy { $0.inPayload },
+            "inner events follow the payload event")
     }
 
     /// json.binlog.000001 has no statement text for its DML (no ROWS_QUERY events; its QUERY events are the CREATE
@@ -538,15 +609,23 @@ struct MySQLFixtureTests {
         let records = try MySQLFixtures.records("json.binlog.000001")
         #expect(records.count == 18)
         #expect(records.allSatisfy { $0.tableKey == "mysql.t" && $0.gtid == nil })
-        let people: [(name: String, age: Int, data: String)] = [("Joe", 24, "xxxxxxxxxx"), ("Sue", 32, "yyyyyyyyyy"), ("Pete", 40, "zzzzzzzzzz")]
+        let people: [(name: String, age: Int, data: String)] = [
+            ("Joe", 24, "xxxxxxxxxx"), ("Sue", 32, "yyyyyyyyyy"), ("Pete", 40, "zzzzzzzzzz"),
+        ]
         func document(_ id: Int, ageDelta: Int) -> JSONValue {
             let person = people[(id - 1) % 3]
-            return .object(JSONObject([("age", .number(String(person.age + ageDelta))), ("data", .string(person.data)), ("name", .string(person.name))]))
+            return .object(
+                JSONObject([
+                    ("age", .number(String(person.age + ageDelta))), ("data", .string(person.data)),
+                    ("name", .string(person.name)),
+                ]))
         }
         func image(_ id: Int, ageDelta: Int) -> JSONObject {
             let person = people[(id - 1) % 3]
-            return JSONObject([("@1", .number(String(id))), ("@2", document(id, ageDelta: ageDelta)), ("@3", .string(person.name)),
-                               ("@4", .number(String(person.age + ageDelta)))])
+            return JSONObject([
+                ("@1", .number(String(id))), ("@2", document(id, ageDelta: ageDelta)), ("@3", .string(person.name)),
+                ("@4", .number(String(person.age + ageDelta))),
+            ])
         }
         let inserts = records.filter { $0.op == .insert }
         let updates = records.filter { $0.op == .update }
@@ -560,12 +639,17 @@ struct MySQLFixtureTests {
         }
         for (index, record) in updates.dropFirst(6).enumerated() {
             let id = index + 1
-            #expect(record.before?["@1"] == .number(String(id)), "\(record.key): the MINIMAL before image holds the key")
+            #expect(
+                record.before?["@1"] == .number(String(id)), "\(record.key): the MINIMAL before image holds the key")
             let after = try #require(record.after)
-            #expect(after["@2"] == document(id, ageDelta: 2), "\(record.key): complete document expected, got \(after["@2"]?.description ?? "absent")")
+            #expect(
+                after["@2"] == document(id, ageDelta: 2),
+                "\(record.key): complete document expected, got \(after["@2"]?.description ?? "absent")")
             #expect(after["@3"] == .string(people[(id - 1) % 3].name))
             #expect(after["@4"] == .number(String(people[(id - 1) % 3].age + 2)))
-            #expect(after["@2"]?["name"] == after["@3"] && after["@2"]?["age"] == after["@4"], "generated columns agree with the document")
+            #expect(
+                after["@2"]?["name"] == after["@3"] && after["@2"]?["age"] == after["@4"],
+                "generated columns agree with the document")
             if let key = after["@1"] { #expect(key == .number(String(id))) }
         }
     }
@@ -622,12 +706,18 @@ struct MySQLFixtureTests {
             #expect(event["flags"] == header["flags"], "\(context)")
             pos += Int(header["event_size"]?.integerValue ?? 0)
         }
-        #expect(events[1]["db"] == .string("test") && events[1]["query"] == .string("create table t1(a int) engine= innodb"))
+        #expect(
+            events[1]["db"] == .string("test") && events[1]["query"] == .string("create table t1(a int) engine= innodb")
+        )
         #expect(events[12]["db"] == .string("mysql") && events[12]["query"] == .string("ROLLBACK"))
         // ROTATE names the next file and the position in it (its 8-byte field: 4) as next_file / next_file_pos
         // (docs/parse.md); "next_pos" stays the header's (1670), so no key may appear twice.
-        #expect(events[19]["next_file"] == .string("master-bin.000002") && events[19]["next_file_pos"] == .number("4"), "\(events[19])")
-        #expect(events[19].object.duplicateKeys.isEmpty, "ROTATE line has duplicate keys \(events[19].object.duplicateKeys): \(events[19])")
+        #expect(
+            events[19]["next_file"] == .string("master-bin.000002") && events[19]["next_file_pos"] == .number("4"),
+            "\(events[19])")
+        #expect(
+            events[19].object.duplicateKeys.isEmpty,
+            "ROTATE line has duplicate keys \(events[19].object.duplicateKeys): \(events[19])")
     }
 
     @Test("PREVIOUS_GTIDS without tags")
@@ -655,7 +745,8 @@ struct MySQLFixtureTests {
         let tagged = try #require(events.first { $0.type == "GTID_TAGGED" })
         #expect(tagged["type_code"] == .number("42"))
         let gtid = try #require(expectations["gtid_tagged"])
-        let expectedGTID = "\(gtid["uuid"]?.stringValue ?? "?"):\(gtid["tag"]?.stringValue ?? "?"):\(gtid["gno"]?.description ?? "?")"
+        let expectedGTID =
+            "\(gtid["uuid"]?.stringValue ?? "?"):\(gtid["tag"]?.stringValue ?? "?"):\(gtid["gno"]?.description ?? "?")"
         #expect(expectedGTID == "55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:3")
         #expect(tagged["gtid"] == .string(expectedGTID))
         // Its transaction inserts (3, 100, 250.00) into test.orders (INT, INT, DECIMAL(10,2), no names).
@@ -663,16 +754,21 @@ struct MySQLFixtureTests {
         #expect(records.count == 1)
         #expect(records.first?.gtid == expectedGTID)
         #expect(records.first?.tableKey == "test.orders")
-        #expect(records.first?.after == JSONObject([("@1", .number("3")), ("@2", .number("100")), ("@3", .string("250.00"))]))
+        #expect(
+            records.first?.after
+                == JSONObject([("@1", .number("3")), ("@2", .number("100")), ("@3", .string("250.00"))]))
     }
 
     @Test("MySQL 5.6 GTID events, empty PREVIOUS_GTIDS, anonymous GTIDs")
     func untaggedAndAnonymousGTIDs() throws {
         let events = try MySQLFixtures.events("binlog_transaction_with_GTID.000001")
-        #expect(events.filter { $0.type == "GTID" }.compactMap { $0["gtid"]?.stringValue }
+        #expect(
+            events.filter { $0.type == "GTID" }.compactMap { $0["gtid"]?.stringValue }
                 == (1...3).map { "006c2cf2-b1ea-11e4-9057-8c705a3d3e78:\($0)" })
         #expect(events.first { $0.type == "PREVIOUS_GTIDS" }?["gtid_set"] == .string(""), "no SIDs: the empty set")
-        let anonymous = try MySQLFixtures.events("binlog_transaction_with_anonymous_GTID.000001").filter { $0.type == "ANONYMOUS_GTID" }
+        let anonymous = try MySQLFixtures.events("binlog_transaction_with_anonymous_GTID.000001").filter {
+            $0.type == "ANONYMOUS_GTID"
+        }
         #expect(anonymous.count == 2)
         #expect(anonymous.allSatisfy { $0["type_code"] == .number("34") })
     }

@@ -55,7 +55,8 @@ import Testing
 
     @Test func eventSizeSmallerThanAHeader() throws {
         for size: UInt32 in [0, 1, 18] {
-            let error = try #require(try Self.failure(Self.magic + Self.header(size: size) + [UInt8](repeating: 0, count: 40)))
+            let error = try #require(
+                try Self.failure(Self.magic + Self.header(size: size) + [UInt8](repeating: 0, count: 40)))
             #expect(error.decodeError?.code == .badEventSize && error.decodeError?.offset == 4, "size \(size)")
         }
     }
@@ -67,8 +68,10 @@ import Testing
             #expect(code == .truncated || code == .badEventSize, "size \(size)")
             #expect(error.decodeError?.offset == 4)
         }
-        let limited = try #require(try Self.failure(Self.magic + Self.header(size: 64) + [UInt8](repeating: 0, count: 45),
-                                                    maxEventSize: 32))
+        let limited = try #require(
+            try Self.failure(
+                Self.magic + Self.header(size: 64) + [UInt8](repeating: 0, count: 45),
+                maxEventSize: 32))
         #expect(limited.decodeError?.code == .badEventSize)
     }
 
@@ -91,7 +94,8 @@ import Testing
 
     @Test func eventsAndSeek() throws {
         let files = try TemporaryFiles()
-        let bytes = Self.magic + Self.header(size: 19) + Self.header(size: 23, type: 16) + [1, 2, 3, 4] + Self.header(size: 19)
+        let bytes =
+            Self.magic + Self.header(size: 19) + Self.header(size: 23, type: 16) + [1, 2, 3, 4] + Self.header(size: 19)
         let path = try files.write("f.000001", bytes)
         let reader = try BinlogFileReader(path: path)
         #expect(reader.fileSize == UInt64(bytes.count))

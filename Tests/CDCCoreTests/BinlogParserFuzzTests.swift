@@ -42,7 +42,9 @@ import Testing
         let seeds = try Self.seeds()
         if !Fixtures.available { print("BinlogParserFuzzTests: fixtures not found, fuzzing the built-in binlog only") }
         // Per process: other test runs on this machine fuzz at the same time.
-        let directory = FileManager.default.temporaryDirectory.path + "/binlog-sink-fuzz-\(ProcessInfo.processInfo.processIdentifier)"
+        let directory =
+            FileManager.default.temporaryDirectory.path
+            + "/binlog-sink-fuzz-\(ProcessInfo.processInfo.processIdentifier)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let inputPath = directory + "/input.000001"
         let notePath = directory + "/input.txt"
@@ -69,11 +71,13 @@ import Testing
             case 1: options.decodeOnly = true
             default: break
             }
-            let note = "seed \(Self.seed) iteration \(iterations): \(seed.name), \(bytes.count) bytes, "
+            let note =
+                "seed \(Self.seed) iteration \(iterations): \(seed.name), \(bytes.count) bytes, "
                 + "checksums \(checksums), events \(options.eventsMode), decodeOnly \(options.decodeOnly): "
                 + steps.joined(separator: "; ")
             guard FileManager.default.createFile(atPath: inputPath, contents: Data(bytes)),
-                  FileManager.default.createFile(atPath: notePath, contents: Data(note.utf8)) else {
+                FileManager.default.createFile(atPath: notePath, contents: Data(note.utf8))
+            else {
                 Issue.record("cannot write \(inputPath)")
                 return
             }
@@ -97,8 +101,9 @@ import Testing
             #expect(elapsed < .seconds(5), "slow input: \(note)")
         }
         try? FileManager.default.removeItem(atPath: directory)
-        print("BinlogParserFuzzTests: \(iterations) inputs from \(seeds.count) binlogs in \(Self.seconds) s; "
-              + "outcomes \(outcomes.sorted { $0.key < $1.key }); slowest \(slowest.0): \(slowest.1)")
+        print(
+            "BinlogParserFuzzTests: \(iterations) inputs from \(seeds.count) binlogs in \(Self.seconds) s; "
+                + "outcomes \(outcomes.sorted { $0.key < $1.key }); slowest \(slowest.0): \(slowest.1)")
         #expect(iterations >= seeds.count)
     }
 
@@ -109,8 +114,9 @@ import Testing
         let path = try files.write("input.000001", try Hex.bytes(regression.hex))
         var options = BinlogParser.Options()
         options.verifyChecksums = regression.verifyChecksums
-        let parser = BinlogParser(options: options, output: try OutputWriter.file("/dev/null"),
-                                  decompressor: SystemDecompressor())
+        let parser = BinlogParser(
+            options: options, output: try OutputWriter.file("/dev/null"),
+            decompressor: SystemDecompressor())
         do {
             try parser.run(paths: [path])
         } catch {

@@ -7,8 +7,10 @@ import Testing
 /// The parse pipeline on whole files: records as mariadb-binlog shows the rows, file names, GTIDs, filters,
 /// positions, and damage.
 @Suite struct BinlogParserTests {
-    static func parse(_ paths: [String], options: BinlogParser.Options = BinlogParser.Options(),
-                      in files: TemporaryFiles) throws -> (lines: [String], error: CDCError?) {
+    static func parse(
+        _ paths: [String], options: BinlogParser.Options = BinlogParser.Options(),
+        in files: TemporaryFiles
+    ) throws -> (lines: [String], error: CDCError?) {
         let output = try OutputWriter.file(files.directory + "/out.jsonl")
         let parser = BinlogParser(options: options, output: output, decompressor: SystemDecompressor())
         var failure: CDCError?
@@ -32,20 +34,21 @@ import Testing
         func source(_ pos: Int, _ row: Int, _ gtid: String) -> String {
             "\"source\":{\"server_id\":1,\"file\":\"mysql-bin.000001\",\"pos\":\(pos),\"row\":\(row),\"gtid\":\"\(gtid)\",\"ts\":1700000000},\"key\":\"mysql-bin.000001:\(pos):\(row)\"}"
         }
-        #expect(lines == [
-            "{\"op\":\"insert\",\"db\":\"shop\",\"table\":\"orders\",\"before\":null,\"after\":{\"id\":7,\"note\":\"old\"},"
-                + source(761, 0, "0-1-884"),
-            "{\"op\":\"update\",\"db\":\"shop\",\"table\":\"orders\",\"before\":{\"id\":7,\"note\":\"old\"},\"after\":{\"id\":7,\"note\":\"new\"},"
-                + source(1018, 0, "0-1-885"),
-            "{\"op\":\"insert\",\"db\":\"shop\",\"table\":\"t_minimal\",\"before\":null,\"after\":{\"id\":1,\"a\":10,\"b\":\"x\",\"c\":null},"
-                + source(1525, 0, "0-1-887"),
-            "{\"op\":\"insert\",\"db\":\"shop\",\"table\":\"t_minimal\",\"before\":null,\"after\":{\"id\":2,\"a\":20,\"b\":\"y\",\"c\":5},"
-                + source(1525, 1, "0-1-887"),
-            "{\"op\":\"update\",\"db\":\"shop\",\"table\":\"t_minimal\",\"before\":{\"id\":1},\"after\":{\"b\":\"z\"},"
-                + source(1803, 0, "0-1-888"),
-            "{\"op\":\"delete\",\"db\":\"shop\",\"table\":\"t_minimal\",\"before\":{\"id\":2},\"after\":null,"
-                + source(2057, 0, "0-1-889"),
-        ])
+        #expect(
+            lines == [
+                "{\"op\":\"insert\",\"db\":\"shop\",\"table\":\"orders\",\"before\":null,\"after\":{\"id\":7,\"note\":\"old\"},"
+                    + source(761, 0, "0-1-884"),
+                "{\"op\":\"update\",\"db\":\"shop\",\"table\":\"orders\",\"before\":{\"id\":7,\"note\":\"old\"},\"after\":{\"id\":7,\"note\":\"new\"},"
+                    + source(1018, 0, "0-1-885"),
+                "{\"op\":\"insert\",\"db\":\"shop\",\"table\":\"t_minimal\",\"before\":null,\"after\":{\"id\":1,\"a\":10,\"b\":\"x\",\"c\":null},"
+                    + source(1525, 0, "0-1-887"),
+                "{\"op\":\"insert\",\"db\":\"shop\",\"table\":\"t_minimal\",\"before\":null,\"after\":{\"id\":2,\"a\":20,\"b\":\"y\",\"c\":5},"
+                    + source(1525, 1, "0-1-887"),
+                "{\"op\":\"update\",\"db\":\"shop\",\"table\":\"t_minimal\",\"before\":{\"id\":1},\"after\":{\"b\":\"z\"},"
+                    + source(1803, 0, "0-1-888"),
+                "{\"op\":\"delete\",\"db\":\"shop\",\"table\":\"t_minimal\",\"before\":{\"id\":2},\"after\":null,"
+                    + source(2057, 0, "0-1-889"),
+            ])
     }
 
     /// The file name is the path's base name, JSON-escaped in `file` and `key`.
@@ -75,9 +78,10 @@ import Testing
         #expect(anonymous.lines.first?.contains("3230202323") == true)
         let tagged = try Self.parse([try Fixtures.path("mysql/mysql-enum-string-set.000001")], in: files)
         #expect(tagged.error == nil)
-        #expect(tagged.lines.map { line in
-            line.range(of: "\"gtid\":\"").map { String(line[$0.upperBound...].prefix { $0 != "\"" }) } ?? "none"
-        } == (3...5).map { "93e95066-a2f4-11ec-9b69-9657f0ae95e2:\($0)" })
+        #expect(
+            tagged.lines.map { line in
+                line.range(of: "\"gtid\":\"").map { String(line[$0.upperBound...].prefix { $0 != "\"" }) } ?? "none"
+            } == (3...5).map { "93e95066-a2f4-11ec-9b69-9657f0ae95e2:\($0)" })
     }
 
     @Test func filters() throws {
@@ -98,7 +102,7 @@ import Testing
         let path = try files.write("mysql-bin.000001", try Hex.bytes(MariaDBShopBinlog.hex))
         var options = BinlogParser.Options()
         options.startPosition = 1314  // GTID 0-1-887
-        options.stopPosition = 1876   // GTID 0-1-889
+        options.stopPosition = 1876  // GTID 0-1-889
         let lines = try Self.parse([path], options: options, in: files).lines
         #expect(lines.count == 3)
         #expect(lines.allSatisfy { $0.contains("\"pos\":1525") || $0.contains("\"pos\":1803") })
@@ -137,7 +141,9 @@ import Testing
         let lines = try Self.parse([path], options: options, in: files).lines
         // `# at` lines of the mariadb-binlog text: 34 events.
         #expect(lines.count == 34)
-        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let objects = try lines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         #expect(objects.first?["type"] as? String == "FORMAT_DESCRIPTION")
         #expect(objects.compactMap { $0["gtid"] as? String }.contains("0-1-885"))
         var expectedPosition = 4
@@ -159,11 +165,11 @@ import Testing
         for line in lines {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             guard object["table"] as? String == "foo", let after = object["after"] as? [String: Any],
-                  let id = after["id"] as? Int, let vector = after["vector_column"] as? [Double] else { continue }
+                let id = after["id"] as? Int, let vector = after["vector_column"] as? [Double]
+            else { continue }
             vectors[id] = vector.map { Float($0) }
         }
         #expect(vectors[1] == [1.1, 2.2, 3.3])
         #expect(vectors[2] == [1, -1, 0])
     }
 }
-

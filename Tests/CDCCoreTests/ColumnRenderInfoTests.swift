@@ -1,11 +1,14 @@
-@testable import BinlogDecoder
 import CDCCore
 import Testing
 
+@testable import BinlogDecoder
+
 /// What rendering needs per column, worked out from the table map.
 @Suite struct ColumnRenderInfoTests {
-    static func column(_ type: ColumnType, meta: UInt16 = 0, name: String? = nil, collation: UInt16? = nil,
-                       labels: [[UInt8]]? = nil) -> TableColumn {
+    static func column(
+        _ type: ColumnType, meta: UInt16 = 0, name: String? = nil, collation: UInt16? = nil,
+        labels: [[UInt8]]? = nil
+    ) -> TableColumn {
         var column = TableColumn(binlogType: type, meta: meta, nullable: true)
         column.name = name
         column.collation = collation
@@ -18,7 +21,9 @@ import Testing
     @Test func keys() {
         #expect(Self.string(ColumnRenderInfo(column: Self.column(.long), index: 0).key) == "\"@1\":")
         #expect(Self.string(ColumnRenderInfo(column: Self.column(.long), index: 41).key) == "\"@42\":")
-        #expect(Self.string(ColumnRenderInfo(column: Self.column(.long, name: "a\"b\\c\n"), index: 0).key) == "\"a\\\"b\\\\c\\n\":")
+        #expect(
+            Self.string(ColumnRenderInfo(column: Self.column(.long, name: "a\"b\\c\n"), index: 0).key)
+                == "\"a\\\"b\\\\c\\n\":")
         #expect(Self.string(ColumnRenderInfo(column: Self.column(.long, name: "日本"), index: 0).key) == "\"日本\":")
     }
 
@@ -43,17 +48,21 @@ import Testing
 
     /// ENUM/SET labels: converted from their character set and escaped once.
     @Test func labels() throws {
-        let latin1 = ColumnRenderInfo(column: Self.column(.string, meta: 0xf701, collation: 8,
-                                                          labels: [[0x63, 0x61, 0x66, 0xe9], [0x22]]), index: 0)
+        let latin1 = ColumnRenderInfo(
+            column: Self.column(
+                .string, meta: 0xf701, collation: 8,
+                labels: [[0x63, 0x61, 0x66, 0xe9], [0x22]]), index: 0)
         #expect(try #require(latin1.labels).map(Self.string) == ["café", "\\\""])
-        let unknown = ColumnRenderInfo(column: Self.column(.string, meta: 0xf701, labels: [Array("ünï".utf8)]), index: 0)
+        let unknown = ColumnRenderInfo(
+            column: Self.column(.string, meta: 0xf701, labels: [Array("ünï".utf8)]), index: 0)
         #expect(try #require(unknown.labels).map(Self.string) == ["ünï"])
         #expect(ColumnRenderInfo(column: Self.column(.long), index: 0).labels == nil)
     }
 
     @Test func tableInfo() {
-        let map = TableMap(tableID: 1, flags: 0, database: "d\"b", table: "t", columns: [Self.column(.long)],
-                           primaryKey: [], hasOptionalMetadata: false)
+        let map = TableMap(
+            tableID: 1, flags: 0, database: "d\"b", table: "t", columns: [Self.column(.long)],
+            primaryKey: [], hasOptionalMetadata: false)
         let info = TableRenderInfo(map: map)
         #expect(Self.string(info.dbAndTable) == "\"db\":\"d\\\"b\",\"table\":\"t\"")
         #expect(info.columns.count == 1 && info.rowCounts == [0, 0, 0, 0])

@@ -12,8 +12,12 @@ import Testing
 
     @Test func integers() {
         var random = SeededRandom(seed: 7)
-        var values: [UInt64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, UInt64(UInt32.max), UInt64.max, UInt64.max - 1]
-        values += (0..<2000).map { _ in UInt64.random(in: 0...UInt64.max, using: &random) >> UInt64.random(in: 0...63, using: &random) }
+        var values: [UInt64] = [
+            0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, UInt64(UInt32.max), UInt64.max, UInt64.max - 1,
+        ]
+        values += (0..<2000).map { _ in
+            UInt64.random(in: 0...UInt64.max, using: &random) >> UInt64.random(in: 0...63, using: &random)
+        }
         for value in values {
             #expect(Self.text { JSONOutput.append(value, into: &$0) } == String(value))
         }
@@ -23,11 +27,15 @@ import Testing
     }
 
     @Test func padded() {
-        let cases: [(UInt64, Int, String)] = [(0, 2, "00"), (7, 2, "07"), (99, 2, "99"), (100, 2, "100"), (5, 4, "0005"),
-                                              (2024, 4, "2024"), (12345, 4, "12345"), (3, 6, "000003"), (123456, 6, "123456"),
-                                              (0, 1, "0"), (838, 2, "838"), (0, 3, "000")]
+        let cases: [(UInt64, Int, String)] = [
+            (0, 2, "00"), (7, 2, "07"), (99, 2, "99"), (100, 2, "100"), (5, 4, "0005"),
+            (2024, 4, "2024"), (12345, 4, "12345"), (3, 6, "000003"), (123456, 6, "123456"),
+            (0, 1, "0"), (838, 2, "838"), (0, 3, "000"),
+        ]
         for (value, width, expected) in cases {
-            #expect(Self.text { JSONOutput.appendPadded(value, width: width, into: &$0) } == expected, "\(value) width \(width)")
+            #expect(
+                Self.text { JSONOutput.appendPadded(value, width: width, into: &$0) } == expected,
+                "\(value) width \(width)")
         }
     }
 
@@ -45,7 +53,9 @@ import Testing
             if float.isFinite {
                 let text = Self.text { JSONOutput.append(float, into: &$0) }
                 #expect(Float(text) == float, "\(text)")
-                #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) != nil, "\(text)")
+                #expect(
+                    (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) != nil,
+                    "\(text)")
             }
             if double.isFinite {
                 let text = Self.text { JSONOutput.append(double, into: &$0) }
@@ -62,7 +72,9 @@ import Testing
             for padTo in [0, length, length + 1, length + 2, length + 3, 100] {
                 let padded = bytes + [UInt8](repeating: 0, count: max(0, padTo - length))
                 let expected = "\"" + Data(padded).base64EncodedString() + "\""
-                let actual = Self.text { out in bytes.withUnsafeBytes { JSONOutput.appendBase64($0, padTo: padTo, into: &out) } }
+                let actual = Self.text { out in
+                    bytes.withUnsafeBytes { JSONOutput.appendBase64($0, padTo: padTo, into: &out) }
+                }
                 #expect(actual == expected, "length \(length) padTo \(padTo)")
             }
         }

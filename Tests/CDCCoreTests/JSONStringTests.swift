@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CDCCore
 
 /// The JSON text `JSONString.append` makes of `bytes` in `charset`.
@@ -108,23 +109,23 @@ private func randomBytes(_ count: Int, using generator: inout SplitMix64) -> [UI
 
     @Test func invalidUTF8BecomesReplacementCharacters() {
         let cases: [([UInt8], String)] = [
-            ([0x61, 0x80, 0x62], "a\u{FFFD}b"),                        // lone continuation byte
-            ([0xBF, 0x80], "\u{FFFD}\u{FFFD}"),                        // two lone continuation bytes
-            ([0xC0, 0xAF], "\u{FFFD}\u{FFFD}"),                        // overlong '/'
-            ([0xC1, 0xBF], "\u{FFFD}\u{FFFD}"),                        // overlong
-            ([0xE0, 0x80, 0xAF], "\u{FFFD}\u{FFFD}\u{FFFD}"),          // overlong 3-byte '/'
-            ([0xF0, 0x80, 0x80, 0xAF], "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"), // overlong 4-byte
-            ([0xED, 0xA0, 0x80], "\u{FFFD}\u{FFFD}\u{FFFD}"),          // surrogate U+D800 encoded in UTF-8
-            ([0xED, 0xBF, 0xBF], "\u{FFFD}\u{FFFD}\u{FFFD}"),          // surrogate U+DFFF
-            ([0xF0, 0x9F, 0x98], "\u{FFFD}"),                          // truncated 4-byte sequence at the end
-            ([0xF0, 0x9F, 0x98, 0x41], "\u{FFFD}A"),                   // truncated 4-byte sequence before ASCII
-            ([0xE2, 0x82], "\u{FFFD}"),                                // truncated 3-byte sequence
-            ([0xC3], "\u{FFFD}"),                                      // truncated 2-byte sequence
-            ([0xF4, 0x90, 0x80, 0x80], "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"), // above U+10FFFF
+            ([0x61, 0x80, 0x62], "a\u{FFFD}b"),  // lone continuation byte
+            ([0xBF, 0x80], "\u{FFFD}\u{FFFD}"),  // two lone continuation bytes
+            ([0xC0, 0xAF], "\u{FFFD}\u{FFFD}"),  // overlong '/'
+            ([0xC1, 0xBF], "\u{FFFD}\u{FFFD}"),  // overlong
+            ([0xE0, 0x80, 0xAF], "\u{FFFD}\u{FFFD}\u{FFFD}"),  // overlong 3-byte '/'
+            ([0xF0, 0x80, 0x80, 0xAF], "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"),  // overlong 4-byte
+            ([0xED, 0xA0, 0x80], "\u{FFFD}\u{FFFD}\u{FFFD}"),  // surrogate U+D800 encoded in UTF-8
+            ([0xED, 0xBF, 0xBF], "\u{FFFD}\u{FFFD}\u{FFFD}"),  // surrogate U+DFFF
+            ([0xF0, 0x9F, 0x98], "\u{FFFD}"),  // truncated 4-byte sequence at the end
+            ([0xF0, 0x9F, 0x98, 0x41], "\u{FFFD}A"),  // truncated 4-byte sequence before ASCII
+            ([0xE2, 0x82], "\u{FFFD}"),  // truncated 3-byte sequence
+            ([0xC3], "\u{FFFD}"),  // truncated 2-byte sequence
+            ([0xF4, 0x90, 0x80, 0x80], "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"),  // above U+10FFFF
             ([0xF5, 0x80], "\u{FFFD}\u{FFFD}"),
             ([0xFE, 0xFF], "\u{FFFD}\u{FFFD}"),
             ([0xF0, 0x9F, 0x98, 0x80], "😀"),
-            ([0xEF, 0xBF, 0xBD], "\u{FFFD}"),                          // a real U+FFFD stays
+            ([0xEF, 0xBF, 0xBD], "\u{FFFD}"),  // a real U+FFFD stays
             ([0xE2, 0x80, 0xA8, 0x22], "\u{2028}\\\""),
         ]
         for (input, expected) in cases {
@@ -162,8 +163,9 @@ private func randomBytes(_ count: Int, using generator: inout SplitMix64) -> [UI
         for position in 0..<20 {
             var input = [UInt8](repeating: 0x61, count: 20)
             input[position] = 0xE9
-            #expect(json(input, .latin1) == "\"" + String(repeating: "a", count: position) + "é"
-                + String(repeating: "a", count: 19 - position) + "\"")
+            #expect(
+                json(input, .latin1) == "\"" + String(repeating: "a", count: position) + "é"
+                    + String(repeating: "a", count: 19 - position) + "\"")
         }
     }
 
@@ -292,19 +294,19 @@ private func randomBytes(_ count: Int, using generator: inout SplitMix64) -> [UI
     /// Codes where MySQL's tables differ from glibc's encodings (IconvMappings) come out as the server has them.
     @Test func serverMappingsWinOverGlibc() {
         let name: (String) -> Charset = { Charset.named($0) ?? .binary }
-        #expect(json([0x81, 0x5F], name("sjis")) == "\"\\\\\"")      // glibc SJIS: U+FF3C
-        #expect(json([0xA1, 0xC0, 0x41], name("ujis")) == "\"\\\\A\"") // glibc EUC-JP-MS: U+FF3C
-        #expect(json([0xA1, 0xC1], name("ujis")) == "\"〜\"")           // U+301C, not U+FF5E
-        #expect(json([0xA1, 0xC1], name("eucjpms")) == "\"～\"")        // eucjpms keeps U+FF5E
-        #expect(json([0xC7, 0xB1, 0xC6, 0xA5], name("big5")) == "\"Дぁ\"") // ETEN rows
-        #expect(json([0x81, 0x41, 0xB0, 0xA1], name("euckr")) == "\"갂가\"") // CP949 extension
+        #expect(json([0x81, 0x5F], name("sjis")) == "\"\\\\\"")  // glibc SJIS: U+FF3C
+        #expect(json([0xA1, 0xC0, 0x41], name("ujis")) == "\"\\\\A\"")  // glibc EUC-JP-MS: U+FF3C
+        #expect(json([0xA1, 0xC1], name("ujis")) == "\"〜\"")  // U+301C, not U+FF5E
+        #expect(json([0xA1, 0xC1], name("eucjpms")) == "\"～\"")  // eucjpms keeps U+FF5E
+        #expect(json([0xC7, 0xB1, 0xC6, 0xA5], name("big5")) == "\"Дぁ\"")  // ETEN rows
+        #expect(json([0x81, 0x41, 0xB0, 0xA1], name("euckr")) == "\"갂가\"")  // CP949 extension
     }
 
     @Test func invalidEastAsianBytesBecomeReplacementCharacters() {
         let sjis = Charset.named("sjis") ?? .binary
         let ujis = Charset.named("ujis") ?? .binary
         let gb18030 = Charset.named("gb18030") ?? .binary
-        #expect(json([0x82], sjis) == "\"\u{FFFD}\"")               // lead byte cut off
+        #expect(json([0x82], sjis) == "\"\u{FFFD}\"")  // lead byte cut off
         #expect(json([0x82, 0xA0, 0x82], sjis) == "\"あ\u{FFFD}\"")
         #expect(json([0xA4, 0xA2, 0xFF, 0x41], ujis) == "\"あ\u{FFFD}A\"")
         #expect(json([0x94, 0x39, 0xFC, 0x36], gb18030) == "\"😀\"")
@@ -336,7 +338,8 @@ private func randomBytes(_ count: Int, using generator: inout SplitMix64) -> [UI
     @Test func concurrentConversions() async {
         let samples: [(Charset, [UInt8], String)] = MariaDBCharsetVectors.vectors.compactMap { vector in
             guard ["sjis", "cp932", "gbk", "big5", "euckr", "ujis"].contains(vector.charset),
-                  let charset = Charset.named(vector.charset) else { return nil }
+                let charset = Charset.named(vector.charset)
+            else { return nil }
             return (charset, bytes(hex: vector.hex), json(vector.text))
         }
         #expect(samples.count > 10)

@@ -1,18 +1,21 @@
-@testable import BinlogDecoder
 import CDCCore
 import Testing
+
+@testable import BinlogDecoder
 
 /// The fractional precision of MariaDB 5.3-format TIME/DATETIME/TIMESTAMP columns, learned from CREATE TABLE.
 @Suite struct LegacyTemporalHintsTests {
     static func map(_ database: String, _ table: String, _ types: [ColumnType]) -> TableMap {
-        TableMap(tableID: 1, flags: 0, database: database, table: table,
-                 columns: types.map { TableColumn(binlogType: $0, meta: 0, nullable: true) }, primaryKey: [],
-                 hasOptionalMetadata: false)
+        TableMap(
+            tableID: 1, flags: 0, database: database, table: table,
+            columns: types.map { TableColumn(binlogType: $0, meta: 0, nullable: true) }, primaryKey: [],
+            hasOptionalMetadata: false)
     }
 
     @Test func learnsFromCreateTable() throws {
         var hints = LegacyTemporalHints()
-        hints.observe(query: "CREATE TABLE t (id INT, a TIME(3), b DATETIME(6), c TIMESTAMP(2), d TIME)", defaultDatabase: "db")
+        hints.observe(
+            query: "CREATE TABLE t (id INT, a TIME(3), b DATETIME(6), c TIMESTAMP(2), d TIME)", defaultDatabase: "db")
         let map = Self.map("db", "t", [.long, .time, .dateTime, .timestamp, .time])
         let hinted = try #require(hints.apply(to: map))
         #expect(hinted.columns.map(\.legacyFSP) == [nil, 3, 6, 2, 0])
@@ -28,8 +31,10 @@ import Testing
         var hints = LegacyTemporalHints()
         hints.observe(query: "create table `db2`.`events_log` (a time(4))", defaultDatabase: "db")
         #expect(hints.apply(to: Self.map("db2", "events_log", [.time]))?.columns.first?.legacyFSP == 4)
-        for statement in ["ALTER TABLE db2.events_log ADD COLUMN b INT", "DROP TABLE events_log",
-                          "RENAME TABLE events_log TO u"] {
+        for statement in [
+            "ALTER TABLE db2.events_log ADD COLUMN b INT", "DROP TABLE events_log",
+            "RENAME TABLE events_log TO u",
+        ] {
             var copy = hints
             copy.observe(query: statement, defaultDatabase: "db")
             #expect(copy.apply(to: Self.map("db2", "events_log", [.time])) == nil, "\(statement)")

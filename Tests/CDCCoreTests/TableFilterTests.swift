@@ -30,8 +30,9 @@ import Testing
         ("?.t", "日", "t", false),  // `?` is one byte; a multi-byte character is more than one
     ])
     func includes(pattern: String, database: String, table: String, accepted: Bool) {
-        #expect(TableFilter(includes: [pattern]).accepts(database: database, table: table) == accepted,
-                "\(pattern) vs \(database).\(table)")
+        #expect(
+            TableFilter(includes: [pattern]).accepts(database: database, table: table) == accepted,
+            "\(pattern) vs \(database).\(table)")
     }
 
     @Test func excludesWin() {
@@ -42,14 +43,17 @@ import Testing
         #expect(filter.accepts(database: "crm", table: "customers"))
         #expect(!filter.accepts(database: "crm", table: "leads"))
         let excludeOnly = TableFilter(excludes: ["mysql.*"])
-        #expect(!excludeOnly.accepts(database: "mysql", table: "user") && excludeOnly.accepts(database: "app", table: "t"))
+        #expect(
+            !excludeOnly.accepts(database: "mysql", table: "user") && excludeOnly.accepts(database: "app", table: "t"))
     }
 
     /// Patterns that make naive recursive matchers exponential: linear here (a blowup would hang this test).
     @Test(.timeLimit(.minutes(1))) func noBacktrackingBlowup() {
         let long = String(repeating: "a", count: 20_000)
-        let patterns = ["a*a*a*a*b", "*a*a*a*a*a*a*a*a*a*a*b", String(repeating: "*a", count: 50) + "b",
-                        String(repeating: "?", count: 30) + "*b"]
+        let patterns = [
+            "a*a*a*a*b", "*a*a*a*a*a*a*a*a*a*a*b", String(repeating: "*a", count: 50) + "b",
+            String(repeating: "?", count: 30) + "*b",
+        ]
         for pattern in patterns {
             #expect(!TableFilter(includes: [pattern]).accepts(database: long, table: long), "\(pattern)")
         }

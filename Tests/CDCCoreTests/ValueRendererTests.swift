@@ -40,14 +40,19 @@ import Testing
         }
     }
 
-    @Test(arguments: ["t_dec_14_4", "t_dec_10_2", "t_dec_65_30", "t_dec_4_4", "t_dec_5_0", "t_dec_1_0", "t_dec_18_9",
-                      "t_dec_19_10", "t_dec_30_5"])
+    @Test(arguments: [
+        "t_dec_14_4", "t_dec_10_2", "t_dec_65_30", "t_dec_4_4", "t_dec_5_0", "t_dec_1_0", "t_dec_18_9",
+        "t_dec_19_10", "t_dec_30_5",
+    ])
     func decimals(table: String) throws {
         try expectServerText(table, quote: true)
     }
 
-    @Test(arguments: (0...6).flatMap { ["t_time\($0)", "t_dt\($0)", "t_ts\($0)", "t_otime\($0)", "t_odt\($0)", "t_ots\($0)"] }
-        + ["t_date"])
+    @Test(
+        arguments: (0...6).flatMap {
+            ["t_time\($0)", "t_dt\($0)", "t_ts\($0)", "t_otime\($0)", "t_odt\($0)", "t_ots\($0)"]
+        }
+            + ["t_date"])
     func temporal(table: String) throws {
         try expectServerText(table, quote: true)
     }
@@ -150,8 +155,10 @@ import Testing
     /// MySQL 9's VECTOR: an array of float32 numbers, shortest round-trip (INDEX.md: [1.1, 2.2, 3.3] and [1, -1, 0]).
     @Test func vector() throws {
         let info = ColumnRenderInfo(column: TableColumn(binlogType: .vector, meta: 4, nullable: false), index: 0)
-        let bytes: [UInt8] = [0xcd, 0xcc, 0x8c, 0x3f, 0xcd, 0xcc, 0x0c, 0x40, 0x33, 0x33, 0x53, 0x40,
-                              0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x80, 0xbf, 0x00, 0x00, 0x00, 0x00]
+        let bytes: [UInt8] = [
+            0xcd, 0xcc, 0x8c, 0x3f, 0xcd, 0xcc, 0x0c, 0x40, 0x33, 0x33, 0x53, 0x40,
+            0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x80, 0xbf, 0x00, 0x00, 0x00, 0x00,
+        ]
         for (range, expected) in [(0..<12, [Float(1.1), 2.2, 3.3]), (12..<24, [1, -1, 0])] {
             var out = OutputBuffer()
             try ValueRenderer.append(.vector(range), info: info, bytes: bytes, into: &out)

@@ -83,7 +83,7 @@ public struct GTIDSet: Sendable, Equatable, CustomStringConvertible {
         case (nil, nil): return tieBreak
         case (nil, _): return true
         case (_, nil): return false
-        case let (leftTag?, rightTag?):
+        case (let leftTag?, let rightTag?):
             if leftTag == rightTag { return tieBreak }
             return leftTag.utf8.lexicographicallyPrecedes(rightTag.utf8)
         }
@@ -112,7 +112,8 @@ public struct GTIDSet: Sendable, Equatable, CustomStringConvertible {
         // cannot fit in what is left is refused before anything is allocated for it.
         let minimumEntrySize: UInt64 = tagged ? 16 + 1 + 8 : 16 + 8
         guard count <= UInt64(reader.remaining) / minimumEntrySize else {
-            throw DecodeError(.malformed,
+            throw DecodeError(
+                .malformed,
                 "PREVIOUS_GTIDS n_sids \(count) cannot fit in the \(reader.remaining) bytes left")
         }
         var entries: [Entry] = []
@@ -127,7 +128,8 @@ public struct GTIDSet: Sendable, Equatable, CustomStringConvertible {
             }
             let intervalCount = try reader.readUInt64LE("n_intervals")
             guard intervalCount <= UInt64(reader.remaining) / 16 else {
-                throw DecodeError(.malformed,
+                throw DecodeError(
+                    .malformed,
                     "PREVIOUS_GTIDS n_intervals \(intervalCount) cannot fit in the \(reader.remaining) bytes left")
             }
             var intervals: [Interval] = []
@@ -138,7 +140,8 @@ public struct GTIDSet: Sendable, Equatable, CustomStringConvertible {
                 let end = Int64(bitPattern: try reader.readUInt64LE("interval end"))
                 // MySQL's check: intervals start at 1 or more, are not empty, and increase without touching.
                 guard start > last, end > start else {
-                    throw DecodeError(.malformed,
+                    throw DecodeError(
+                        .malformed,
                         "PREVIOUS_GTIDS interval \(start)..<\(end) is empty or not after the previous end \(last)")
                 }
                 last = end

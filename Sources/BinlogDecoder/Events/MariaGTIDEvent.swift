@@ -76,7 +76,8 @@ public struct MariaGTIDEvent: Sendable, Equatable {
         var reader = ByteReader(bytes, range: body)
         // MariaDB treats an event shorter than its post-header as invalid.
         guard reader.remaining >= postHeaderLength else {
-            throw DecodeError(.truncated,
+            throw DecodeError(
+                .truncated,
                 "MARIA_GTID body of \(reader.remaining) bytes is shorter than its \(postHeaderLength)-byte post-header")
         }
         let sequence = try reader.readUInt64LE("seq_no")
@@ -91,8 +92,10 @@ public struct MariaGTIDEvent: Sendable, Equatable {
             let gtridLength = Int(try reader.readUInt8("xid gtrid_length"))
             let bqualLength = Int(try reader.readUInt8("xid bqual_length"))
             guard gtridLength <= maxXIDPartLength, bqualLength <= maxXIDPartLength else {
-                throw DecodeError(.malformed,
-                    "MARIA_GTID XID parts of \(gtridLength) and \(bqualLength) bytes (at most \(maxXIDPartLength) each)")
+                throw DecodeError(
+                    .malformed,
+                    "MARIA_GTID XID parts of \(gtridLength) and \(bqualLength) bytes (at most \(maxXIDPartLength) each)"
+                )
             }
             let gtrid = try reader.readArray(gtridLength, "xid gtrid")
             let bqual = try reader.readArray(bqualLength, "xid bqual")

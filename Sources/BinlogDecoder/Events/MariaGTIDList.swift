@@ -27,7 +27,8 @@ public struct MariaGTIDList: Sendable, Equatable {
         let flags = UInt8(truncatingIfNeeded: countField >> 28)
         // The same check as MariaDB: the whole list must be in the event before anything is allocated for it.
         guard count <= reader.remaining / elementSize else {
-            throw DecodeError(.malformed,
+            throw DecodeError(
+                .malformed,
                 "GTID list of \(count) GTIDs cannot fit in the \(reader.remaining) bytes left")
         }
         var gtids: [MariaGTID] = []

@@ -53,12 +53,14 @@ public struct MySQLGTID: Sendable, Hashable, CustomStringConvertible {
         var lowered: [UInt8] = []
         lowered.reserveCapacity(bytes.count)
         for (offset, byte) in bytes.enumerated() {
-            let isLetter = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            let isLetter =
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
                 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
             let isDigit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
             let isUnderscore = byte == UInt8(ascii: "_")
             guard isLetter || isUnderscore || (isDigit && offset > 0) else {
-                throw DecodeError(.malformed, "GTID tag has an invalid character 0x\(String(byte, radix: 16)) at \(offset)")
+                throw DecodeError(
+                    .malformed, "GTID tag has an invalid character 0x\(String(byte, radix: 16)) at \(offset)")
             }
             if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
                 lowered.append(byte + 32)

@@ -46,10 +46,12 @@ public struct MySQLGTIDEvent: Sendable, Equatable {
     /// `FLAG_MAY_HAVE_SBR`: the transaction may contain statement-based events.
     public static let mayHaveSBRFlag: UInt8 = 0x01
 
-    public init(gtid: MySQLGTID?, flags: UInt8, lastCommitted: Int64? = nil, sequenceNumber: Int64? = nil,
-                immediateCommitTimestamp: UInt64? = nil, originalCommitTimestamp: UInt64? = nil,
-                transactionLength: UInt64? = nil, immediateServerVersion: UInt32? = nil,
-                originalServerVersion: UInt32? = nil) {
+    public init(
+        gtid: MySQLGTID?, flags: UInt8, lastCommitted: Int64? = nil, sequenceNumber: Int64? = nil,
+        immediateCommitTimestamp: UInt64? = nil, originalCommitTimestamp: UInt64? = nil,
+        transactionLength: UInt64? = nil, immediateServerVersion: UInt32? = nil,
+        originalServerVersion: UInt32? = nil
+    ) {
         self.gtid = gtid
         self.flags = flags
         self.lastCommitted = lastCommitted
@@ -165,13 +167,15 @@ public struct MySQLGTIDEvent: Sendable, Equatable {
         let lastNonIgnorable = try MySQLVarlen.readUnsigned(&reader, "last_non_ignorable_field_id")
         let envelope = reader.position - messageStart
         guard messageSize >= UInt64(envelope), messageSize <= UInt64(available) else {
-            throw DecodeError(.malformed,
+            throw DecodeError(
+                .malformed,
                 "GTID_TAGGED message_size \(messageSize) outside \(envelope)...\(available) (the event body)")
         }
         // `last_non_ignorable_field_id` is one past the last field the reader must understand (MySQL's decoder
         // refuses the event when that is beyond the fields it knows).
         guard lastNonIgnorable <= lastKnownFieldID + 1 else {
-            throw DecodeError(.malformed,
+            throw DecodeError(
+                .malformed,
                 "GTID_TAGGED event has non-ignorable fields up to id \(lastNonIgnorable - 1), unknown here")
         }
         var fields = ByteReader(bytes, range: reader.position..<(messageStart + Int(messageSize)))

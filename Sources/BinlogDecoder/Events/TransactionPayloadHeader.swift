@@ -63,12 +63,16 @@ public struct TransactionPayloadHeader: Sendable, Equatable {
             let type = try reader.readPackedInt("payload header field type")
             if type == endMarkField {
                 guard let payloadSize, let compression else {
-                    throw DecodeError(.malformed,
-                        "TRANSACTION_PAYLOAD header ends without its \(payloadSize == nil ? "payload_size" : "compression_type")")
+                    throw DecodeError(
+                        .malformed,
+                        "TRANSACTION_PAYLOAD header ends without its \(payloadSize == nil ? "payload_size" : "compression_type")"
+                    )
                 }
                 guard payloadSize <= UInt64(reader.remaining) else {
-                    throw DecodeError(.malformed,
-                        "TRANSACTION_PAYLOAD payload_size \(payloadSize) is more than the \(reader.remaining) bytes left")
+                    throw DecodeError(
+                        .malformed,
+                        "TRANSACTION_PAYLOAD payload_size \(payloadSize) is more than the \(reader.remaining) bytes left"
+                    )
                 }
                 let payload = try reader.readRange(Int(payloadSize), "payload")
                 return TransactionPayloadHeader(
@@ -87,7 +91,8 @@ public struct TransactionPayloadHeader: Sendable, Equatable {
                 uncompressedSize = try reader.readPackedInt("uncompressed_size")
             default:
                 guard length <= UInt64(reader.remaining) else {
-                    throw DecodeError(.malformed,
+                    throw DecodeError(
+                        .malformed,
                         "TRANSACTION_PAYLOAD header field \(type) of \(length) bytes runs past the event")
                 }
                 try reader.skip(Int(length), "unknown payload header field")

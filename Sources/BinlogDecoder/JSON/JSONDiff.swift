@@ -62,12 +62,16 @@ public enum JSONDiff {
                 let valueLength = try reader.readPackedLength("JSON diff value length")
                 guard valueLength > 0 else {
                     // MySQL's parse_binary refuses an empty value here (ER_CORRUPTED_JSON_DIFF).
-                    throw DecodeError(.malformed, "JSON diff \(number): \(operation.name) \(pathText) with an empty value")
+                    throw DecodeError(
+                        .malformed, "JSON diff \(number): \(operation.name) \(pathText) with an empty value")
                 }
                 let valueRange = try reader.readRange(valueLength, "JSON diff value")
                 let parsed = try MySQLJSON.parse(reader.bytes[valueRange])
                 if path.legs.count + parsed.nestingDepth > MySQLJSON.maximumDepth {
-                    throw DecodeError(.limitExceeded, "JSON diff \(number): \(operation.name) \(pathText) would nest deeper than \(MySQLJSON.maximumDepth) levels")
+                    throw DecodeError(
+                        .limitExceeded,
+                        "JSON diff \(number): \(operation.name) \(pathText) would nest deeper than \(MySQLJSON.maximumDepth) levels"
+                    )
                 }
                 value = parsed
             }
@@ -92,7 +96,8 @@ public enum JSONDiff {
             do {
                 try apply(change.operation, legs: change.legs[...], value: change.value ?? .null, to: &document)
             } catch {
-                throw DecodeError(error.code, "JSON diff \(index + 1): \(change.operation.name) \(change.path): \(error.message)")
+                throw DecodeError(
+                    error.code, "JSON diff \(index + 1): \(change.operation.name) \(change.path): \(error.message)")
             }
         }
         return document
@@ -100,7 +105,9 @@ public enum JSONDiff {
 
     /// Follows `legs` down from `node` and applies the operation with the last leg in its parent. Each step takes
     /// the child out of its container before recursing so the arrays are mutated in place, not copied.
-    static func apply(_ operation: Operation, legs: ArraySlice<JSONPath.Leg>, value: JSONValue, to node: inout JSONValue) throws(DecodeError) {
+    static func apply(
+        _ operation: Operation, legs: ArraySlice<JSONPath.Leg>, value: JSONValue, to node: inout JSONValue
+    ) throws(DecodeError) {
         guard let leg = legs.first else { return }
         let rest = legs.dropFirst()
         switch node {

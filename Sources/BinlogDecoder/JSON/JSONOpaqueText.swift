@@ -87,7 +87,9 @@ enum JSONOpaqueText {
 
     /// Bytes used by a group of 0...9 decimal digits in MySQL's binary DECIMAL format (`dig2bytes` in decimal.cc).
     static let bytesForDigits: [Int] = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4]
-    static let powersOfTen: [UInt32] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000]
+    static let powersOfTen: [UInt32] = [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+    ]
 
     /// MySQL's limits for DECIMAL (`DECIMAL_MAX_PRECISION`, `DECIMAL_MAX_SCALE`).
     static let maxDecimalPrecision = 65
@@ -102,7 +104,8 @@ enum JSONOpaqueText {
     /// byte is inverted for negative numbers.
     static func writeDecimal(_ data: ArraySlice<UInt8>, into out: inout [UInt8]) throws(DecodeError) {
         guard data.count >= 2 else {
-            throw DecodeError(.malformed, "JSON opaque DECIMAL: \(data.count) bytes, needs at least precision and scale")
+            throw DecodeError(
+                .malformed, "JSON opaque DECIMAL: \(data.count) bytes, needs at least precision and scale")
         }
         let precision = Int(data[data.startIndex])
         let scale = Int(data[data.startIndex + 1])
@@ -114,9 +117,14 @@ enum JSONOpaqueText {
         let leadingDigits = integerDigits % 9
         let fullFractionGroups = scale / 9
         let trailingDigits = scale % 9
-        let size = bytesForDigits[leadingDigits] + fullIntegerGroups * 4 + fullFractionGroups * 4 + bytesForDigits[trailingDigits]
+        let size =
+            bytesForDigits[leadingDigits] + fullIntegerGroups * 4 + fullFractionGroups * 4
+            + bytesForDigits[trailingDigits]
         guard data.count - 2 == size else {
-            throw DecodeError(.malformed, "JSON opaque DECIMAL(\(precision),\(scale)): \(data.count - 2) bytes of digits, the format needs \(size)")
+            throw DecodeError(
+                .malformed,
+                "JSON opaque DECIMAL(\(precision),\(scale)): \(data.count - 2) bytes of digits, the format needs \(size)"
+            )
         }
         let body = data.dropFirst(2)
         if body.isEmpty {

@@ -39,7 +39,10 @@ struct JSONPath: Equatable {
         var peek: UInt8? { atEnd ? nil : text[position] }
 
         func failure(_ reason: String) -> DecodeError {
-            DecodeError(.malformed, "JSON path \"\(String(decoding: text, as: UTF8.self))\": \(reason) at byte \(position - text.startIndex)")
+            DecodeError(
+                .malformed,
+                "JSON path \"\(String(decoding: text, as: UTF8.self))\": \(reason) at byte \(position - text.startIndex)"
+            )
         }
 
         /// MySQL's `my_isspace` for utf8mb4: space, \t, \n, \v, \f, \r.
@@ -160,7 +163,8 @@ struct JSONPath: Equatable {
                     var scalar = try hex4(at: index, end: range.upperBound)
                     index += 4
                     if scalar >= 0xD800 && scalar < 0xDC00, index + 6 <= range.upperBound,
-                       text[index] == 0x5C, text[index + 1] == 0x75 {
+                        text[index] == 0x5C, text[index + 1] == 0x75
+                    {
                         let low = try hex4(at: index + 2, end: range.upperBound)
                         if low >= 0xDC00 && low < 0xE000 {
                             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)

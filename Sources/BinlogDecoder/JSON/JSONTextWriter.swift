@@ -84,12 +84,20 @@ enum JSONTextWriter {
         var secondHigh: UInt8 = 0xBF
         switch lead {
         case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; secondLow = 0xA0
+        case 0xE0:
+            length = 3
+            secondLow = 0xA0
         case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; secondHigh = 0x9F
-        case 0xF0: length = 4; secondLow = 0x90
+        case 0xED:
+            length = 3
+            secondHigh = 0x9F
+        case 0xF0:
+            length = 4
+            secondLow = 0x90
         case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; secondHigh = 0x8F
+        case 0xF4:
+            length = 4
+            secondHigh = 0x8F
         default: return -1
         }
         var seen = 1
@@ -182,16 +190,20 @@ enum JSONTextWriter {
         let count = out.count - start
 
         let width = negative ? gcvtFieldWidth - 1 : gcvtFieldWidth
-        let exponentLength = 1 + (decimalPoint >= 101 || decimalPoint <= -99 ? 1 : 0)
+        let exponentLength =
+            1 + (decimalPoint >= 101 || decimalPoint <= -99 ? 1 : 0)
             + (decimalPoint >= 11 || decimalPoint <= -9 ? 1 : 0)
-        let fixedLength = decimalPoint <= 0 ? count - decimalPoint + 2 : (decimalPoint < count ? count + 1 : decimalPoint)
+        let fixedLength =
+            decimalPoint <= 0 ? count - decimalPoint + 2 : (decimalPoint < count ? count + 1 : decimalPoint)
         let haveSpace = fixedLength <= width
         let forceExponent = decimalPoint <= 0 && width <= 2 - decimalPoint && width >= 3 + exponentLength
-        let fixedFits = haveSpace
+        let fixedFits =
+            haveSpace
             || (decimalPoint <= width
                 && (decimalPoint >= -1 || (decimalPoint == -2 && (count > 1 || forceExponent == false)))
                 && forceExponent == false)
-        let fixedPreferred = haveSpace == false
+        let fixedPreferred =
+            haveSpace == false
             || (decimalPoint >= -maxDecimalPointForFixedFormat + 1
                 && (decimalPoint <= maxDecimalPointForFixedFormat || count > decimalPoint))
 

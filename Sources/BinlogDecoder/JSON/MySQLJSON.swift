@@ -43,7 +43,9 @@ public enum MySQLJSON {
     // MARK: - Implementation
 
     /// `depth` is the nesting level a container at this position would have (1 for the top level).
-    static func render(type: UInt8, range: Range<Int>, depth: Int, reader: inout MySQLJSONReader, into out: inout [UInt8]) throws(DecodeError) {
+    static func render(
+        type: UInt8, range: Range<Int>, depth: Int, reader: inout MySQLJSONReader, into out: inout [UInt8]
+    ) throws(DecodeError) {
         if MySQLJSONReader.isContainer(type) {
             let container = try reader.openContainer(type: type, range: range, depth: depth)
             out.append(container.isObject ? 0x7B : 0x5B)
@@ -62,16 +64,20 @@ public enum MySQLJSON {
         }
         switch try reader.scalar(type: type, range: range) {
         case .null: JSONTextWriter.write("null", into: &out)
-        case .bool(let value): value ? JSONTextWriter.write("true", into: &out) : JSONTextWriter.write("false", into: &out)
+        case .bool(let value):
+            value ? JSONTextWriter.write("true", into: &out) : JSONTextWriter.write("false", into: &out)
         case .int(let value): JSONTextWriter.writeInt(value, into: &out)
         case .uint(let value): JSONTextWriter.writeUInt(value, into: &out)
         case .double(let value): JSONTextWriter.writeDouble(value, into: &out)
         case .string(let data): JSONTextWriter.writeQuotedString(reader.bytes[data], into: &out)
-        case .opaque(let fieldType, let data): try JSONOpaqueText.write(type: fieldType, data: reader.bytes[data], into: &out)
+        case .opaque(let fieldType, let data):
+            try JSONOpaqueText.write(type: fieldType, data: reader.bytes[data], into: &out)
         }
     }
 
-    static func parse(type: UInt8, range: Range<Int>, depth: Int, reader: inout MySQLJSONReader) throws(DecodeError) -> JSONValue {
+    static func parse(type: UInt8, range: Range<Int>, depth: Int, reader: inout MySQLJSONReader) throws(DecodeError)
+        -> JSONValue
+    {
         if MySQLJSONReader.isContainer(type) {
             let container = try reader.openContainer(type: type, range: range, depth: depth)
             // `count` is bounded by the checked header size, so this reserves at most a third of the input.

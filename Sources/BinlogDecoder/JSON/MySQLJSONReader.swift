@@ -78,7 +78,10 @@ struct MySQLJSONReader {
     mutating func charge(_ amount: Int) throws(DecodeError) {
         budget -= amount
         if budget < 0 {
-            throw DecodeError(.limitExceeded, "MySQL JSON: the document's entries refer to the same data over and over (more work than \(bytes.count) bytes can need)")
+            throw DecodeError(
+                .limitExceeded,
+                "MySQL JSON: the document's entries refer to the same data over and over (more work than \(bytes.count) bytes can need)"
+            )
         }
     }
 
@@ -98,12 +101,14 @@ struct MySQLJSONReader {
         let isLarge = type == Self.typeLargeObject || type == Self.typeLargeArray
         let offsetSize = isLarge ? 4 : 2
         guard range.count >= 2 * offsetSize else {
-            throw DecodeError(.truncated, "MySQL JSON: \(range.count) bytes left, an object or array header needs \(2 * offsetSize)")
+            throw DecodeError(
+                .truncated, "MySQL JSON: \(range.count) bytes left, an object or array header needs \(2 * offsetSize)")
         }
         let count = Int(readLE(at: range.lowerBound, count: offsetSize))
         let size = Int(readLE(at: range.lowerBound + offsetSize, count: offsetSize))
         guard size <= range.count else {
-            throw DecodeError(.truncated, "MySQL JSON: an object or array declares \(size) bytes, only \(range.count) are left")
+            throw DecodeError(
+                .truncated, "MySQL JSON: an object or array declares \(size) bytes, only \(range.count) are left")
         }
         let container = Container(
             isObject: type == Self.typeSmallObject || type == Self.typeLargeObject,
@@ -121,7 +126,10 @@ struct MySQLJSONReader {
         let offset = Int(readLE(at: entry, count: container.offsetSize))
         let length = Int(readLE(at: entry + container.offsetSize, count: 2))
         guard offset >= container.headerSize, offset + length <= container.size else {
-            throw DecodeError(.malformed, "MySQL JSON: key \(index) at offset \(offset) length \(length) is outside its \(container.size)-byte object")
+            throw DecodeError(
+                .malformed,
+                "MySQL JSON: key \(index) at offset \(offset) length \(length) is outside its \(container.size)-byte object"
+            )
         }
         try charge(length)
         return (container.start + offset)..<(container.start + offset + length)
@@ -140,7 +148,10 @@ struct MySQLJSONReader {
         }
         let offset = Int(readLE(at: field.lowerBound, count: container.offsetSize))
         guard offset >= entry + container.valueEntrySize, offset <= container.size else {
-            throw DecodeError(.malformed, "MySQL JSON: element \(index) at offset \(offset) is outside its \(container.size)-byte object or array")
+            throw DecodeError(
+                .malformed,
+                "MySQL JSON: element \(index) at offset \(offset) is outside its \(container.size)-byte object or array"
+            )
         }
         return (type, (container.start + offset)..<(container.start + container.size))
     }
@@ -182,7 +193,8 @@ struct MySQLJSONReader {
             let (length, lengthBytes) = try variableLength(at: range.lowerBound, in: range, "string")
             let start = range.lowerBound + lengthBytes
             guard length <= range.upperBound - start else {
-                throw DecodeError(.truncated, "MySQL JSON: string of \(length) bytes, only \(range.upperBound - start) left")
+                throw DecodeError(
+                    .truncated, "MySQL JSON: string of \(length) bytes, only \(range.upperBound - start) left")
             }
             try charge(lengthBytes + length)
             return .string(start..<(start + length))
@@ -194,7 +206,8 @@ struct MySQLJSONReader {
             let (length, lengthBytes) = try variableLength(at: range.lowerBound + 1, in: range, "opaque value")
             let start = range.lowerBound + 1 + lengthBytes
             guard length <= range.upperBound - start else {
-                throw DecodeError(.truncated, "MySQL JSON: opaque value of \(length) bytes, only \(range.upperBound - start) left")
+                throw DecodeError(
+                    .truncated, "MySQL JSON: opaque value of \(length) bytes, only \(range.upperBound - start) left")
             }
             try charge(1 + lengthBytes + length)
             return .opaque(type: fieldType, data: start..<(start + length))
@@ -214,7 +227,9 @@ struct MySQLJSONReader {
 
     /// The variable-length length of strings and opaque values (`read_variable_length`): 7 bits per byte, low
     /// group first, high bit set on every byte but the last, at most 5 bytes and at most `UInt32.max`.
-    func variableLength(at start: Int, in range: Range<Int>, _ what: StaticString) throws(DecodeError) -> (value: Int, byteCount: Int) {
+    func variableLength(at start: Int, in range: Range<Int>, _ what: StaticString) throws(DecodeError) -> (
+        value: Int, byteCount: Int
+    ) {
         var value: UInt64 = 0
         var index = start
         var byteCount = 0

@@ -74,7 +74,7 @@ enum IconvMappings {
 
     /// sjis: 1 codes where glibc's SJIS differs from the server.
     static let sjis: [UInt32: UInt32] = [
-        0x815F: 0x005C,
+        0x815F: 0x005C
     ]
 
     /// ujis: 9 codes where glibc's EUC-JP-MS differs from the server.

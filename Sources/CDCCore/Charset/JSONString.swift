@@ -111,10 +111,11 @@ public enum JSONString {
             // The high bit of a byte is set here when it is 0x80 or more, below 0x20, '"' or '\\' (the usual "has a
             // byte less than n" and "has a zero byte" tricks). Borrows can also flag bytes after a flagged one, never
             // before it, so the lowest flag is exact.
-            let special = (word
-                | ((word &- ones &* 0x20) & ~word)
-                | ((quotes &- ones) & ~quotes)
-                | ((backslashes &- ones) & ~backslashes)) & highs
+            let special =
+                (word
+                    | ((word &- ones &* 0x20) & ~word)
+                    | ((quotes &- ones) & ~quotes)
+                    | ((backslashes &- ones) & ~backslashes)) & highs
             if special != 0 {
                 return position - index + special.trailingZeroBitCount / 8
             }
@@ -126,13 +127,27 @@ public enum JSONString {
     /// Appends the JSON escape of an ASCII byte that is not plain (a control character, `"` or `\`).
     static func appendEscape<Sink: JSONByteSink & ~Copyable>(_ byte: UInt8, into out: inout Sink) {
         switch byte {
-        case quote: out.appendByte(backslash); out.appendByte(quote)
-        case backslash: out.appendByte(backslash); out.appendByte(backslash)
-        case 0x08: out.appendByte(backslash); out.appendByte(UInt8(ascii: "b"))
-        case 0x0C: out.appendByte(backslash); out.appendByte(UInt8(ascii: "f"))
-        case 0x0A: out.appendByte(backslash); out.appendByte(UInt8(ascii: "n"))
-        case 0x0D: out.appendByte(backslash); out.appendByte(UInt8(ascii: "r"))
-        case 0x09: out.appendByte(backslash); out.appendByte(UInt8(ascii: "t"))
+        case quote:
+            out.appendByte(backslash)
+            out.appendByte(quote)
+        case backslash:
+            out.appendByte(backslash)
+            out.appendByte(backslash)
+        case 0x08:
+            out.appendByte(backslash)
+            out.appendByte(UInt8(ascii: "b"))
+        case 0x0C:
+            out.appendByte(backslash)
+            out.appendByte(UInt8(ascii: "f"))
+        case 0x0A:
+            out.appendByte(backslash)
+            out.appendByte(UInt8(ascii: "n"))
+        case 0x0D:
+            out.appendByte(backslash)
+            out.appendByte(UInt8(ascii: "r"))
+        case 0x09:
+            out.appendByte(backslash)
+            out.appendByte(UInt8(ascii: "t"))
         default:
             out.appendByte(backslash)
             out.appendByte(UInt8(ascii: "u"))
@@ -379,7 +394,8 @@ public enum JSONString {
         let count = bytes.count
         var index = 0
         while index + 3 < count {
-            let value = UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16
+            let value =
+                UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16
                 | UInt32(bytes[index + 2]) << 8 | UInt32(bytes[index + 3])
             appendScalar(value > 0x10FFFF || isSurrogate(value) ? 0xFFFD : value, into: &out)
             index += 4

@@ -33,7 +33,8 @@ struct DecodedBinlog {
                 let event = try decoder.decode(eventBytes, offset: UInt64(offset))
                 var map: TableMap?
                 if case .rows(let rows) = event.body { map = decoder.tableMap(for: rows.tableID) }
-                entries.append(Entry(event: event, bytes: eventBytes, tableMap: map, isMariaDB: decoder.format.isMariaDB))
+                entries.append(
+                    Entry(event: event, bytes: eventBytes, tableMap: map, isMariaDB: decoder.format.isMariaDB))
             } catch {
                 self.error = error
                 return

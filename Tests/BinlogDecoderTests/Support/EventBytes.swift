@@ -7,12 +7,15 @@ enum EventBytes {
         guard event.count >= 4 else { return event }
         let crc = CRC32.checksum(event.dropLast(4))
         var copy = event
-        copy.replaceSubrange((copy.count - 4)..., with: (0..<4).map { UInt8(truncatingIfNeeded: crc >> UInt32(8 * $0)) })
+        copy.replaceSubrange(
+            (copy.count - 4)..., with: (0..<4).map { UInt8(truncatingIfNeeded: crc >> UInt32(8 * $0)) })
         return copy
     }
 
     /// A 19-byte header followed by `body`, event_size filled in.
-    static func event(type: UInt8, body: [UInt8], serverID: UInt32 = 1, timestamp: UInt32 = 0, flags: UInt16 = 0) -> [UInt8] {
+    static func event(type: UInt8, body: [UInt8], serverID: UInt32 = 1, timestamp: UInt32 = 0, flags: UInt16 = 0)
+        -> [UInt8]
+    {
         let size = UInt32(19 + body.count)
         var out: [UInt8] = []
         out += (0..<4).map { UInt8(truncatingIfNeeded: timestamp >> UInt32(8 * $0)) }

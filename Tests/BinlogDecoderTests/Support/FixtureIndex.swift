@@ -21,8 +21,10 @@ struct FixtureIndex {
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             // "", file, bytes, version, cksum, events, rows, notes, expectations, ""
             guard cells.count >= 9 else { continue }
-            entries.append(Entry(file: cells[1], serverVersion: cells[3], checksum: cells[4], eventCounts: cells[5],
-                                 notes: cells[7]))
+            entries.append(
+                Entry(
+                    file: cells[1], serverVersion: cells[3], checksum: cells[4], eventCounts: cells[5],
+                    notes: cells[7]))
         }
     }
 }

@@ -124,9 +124,10 @@ struct MariaDBTableMetadataText {
         if let range = rest.range(of: " COLLATE ") {
             collation = String(rest[range.upperBound...].prefix { $0 != "," && $0 != ")" && $0 != " " })
         }
-        return Column(name: String(decoding: name, as: UTF8.self), typeText: String(decoding: typeText, as: UTF8.self),
-                      unsigned: rest.contains(" UNSIGNED"), notNull: rest.contains(" NOT NULL"), labels: labels,
-                      collationName: collation)
+        return Column(
+            name: String(decoding: name, as: UTF8.self), typeText: String(decoding: typeText, as: UTF8.self),
+            unsigned: rest.contains(" UNSIGNED"), notNull: rest.contains(" NOT NULL"), labels: labels,
+            collationName: collation)
     }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {

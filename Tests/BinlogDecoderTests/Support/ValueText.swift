@@ -9,7 +9,8 @@ enum ValueText {
         case .json(let range): return "json:" + Hex.string(bytes[range])
         case .geometry(let range): return "geometry:" + Hex.string(bytes[range])
         case .vector(let range): return "vector:" + Hex.string(bytes[range])
-        case .decimal(let range, let precision, let scale): return "decimal(\(precision),\(scale)):" + Hex.string(bytes[range])
+        case .decimal(let range, let precision, let scale):
+            return "decimal(\(precision),\(scale)):" + Hex.string(bytes[range])
         default: return "\(value)"
         }
     }

@@ -17,9 +17,11 @@ struct VectorTable {
         var decoder = EventDecoder(decompressor: nil)
         // A table map event around the body: header with event_size, checksum off (the default description).
         let size = UInt32(19 + body.count)
-        let header: [UInt8] = [0, 0, 0, 0, 19, 1, 0, 0, 0,
-                               UInt8(size & 0xff), UInt8(size >> 8 & 0xff), UInt8(size >> 16 & 0xff), 0,
-                               0, 0, 0, 0, 0, 0]
+        let header: [UInt8] = [
+            0, 0, 0, 0, 19, 1, 0, 0, 0,
+            UInt8(size & 0xff), UInt8(size >> 8 & 0xff), UInt8(size >> 16 & 0xff), 0,
+            0, 0, 0, 0, 0, 0,
+        ]
         guard case .tableMap(let map) = try decoder.decode(header + body, offset: 4).body else {
             throw Missing(description: "\(name): not a table map")
         }
@@ -62,8 +64,9 @@ enum ServerTemporalText {
             return nil
         }
         let (micros, fsp) = fraction(secondsParts.count > 1 ? secondsParts[1] : "")
-        return TimeValue(negative: negative, hours: hours, minutes: minutes, seconds: seconds, microseconds: micros,
-                         fsp: fsp)
+        return TimeValue(
+            negative: negative, hours: hours, minutes: minutes, seconds: seconds, microseconds: micros,
+            fsp: fsp)
     }
 
     /// `YYYY-MM-DD HH:MM:SS[.f…]`.
@@ -72,13 +75,15 @@ enum ServerTemporalText {
         guard halves.count == 2, let date = self.date(String(halves[0])), let time = time(String(halves[1])) else {
             return nil
         }
-        return DateTimeValue(year: date.year, month: date.month, day: date.day, hour: UInt8(time.hours),
-                             minute: time.minutes, second: time.seconds, microseconds: time.microseconds, fsp: time.fsp)
+        return DateTimeValue(
+            year: date.year, month: date.month, day: date.day, hour: UInt8(time.hours),
+            minute: time.minutes, second: time.seconds, microseconds: time.microseconds, fsp: time.fsp)
     }
 
     static func date(_ text: String) -> (year: UInt16, month: UInt8, day: UInt8)? {
         let parts = text.split(separator: "-")
-        guard parts.count == 3, let year = UInt16(parts[0]), let month = UInt8(parts[1]), let day = UInt8(parts[2]) else {
+        guard parts.count == 3, let year = UInt16(parts[0]), let month = UInt8(parts[1]), let day = UInt8(parts[2])
+        else {
             return nil
         }
         return (year, month, day)
@@ -92,8 +97,9 @@ enum ServerTemporalText {
         var calendar = Calendar(identifier: .gregorian)
         guard let utc = TimeZone(identifier: "UTC") else { return nil }
         calendar.timeZone = utc
-        let components = DateComponents(year: Int(value.year), month: Int(value.month), day: Int(value.day),
-                                        hour: Int(value.hour), minute: Int(value.minute), second: Int(value.second))
+        let components = DateComponents(
+            year: Int(value.year), month: Int(value.month), day: Int(value.day),
+            hour: Int(value.hour), minute: Int(value.minute), second: Int(value.second))
         guard let date = calendar.date(from: components) else { return nil }
         return (UInt32(date.timeIntervalSince1970), value.microseconds, value.fsp)
     }

@@ -35,7 +35,9 @@ struct BinlogRecord: Sendable, CustomStringConvertible {
     static let sourceKeys = ["server_id", "file", "pos", "row", "gtid", "ts"]
 
     init(_ value: JSONValue) throws {
-        guard let object = value.objectValue else { throw FormatError(message: "record is not a JSON object: \(value.abbreviated())") }
+        guard let object = value.objectValue else {
+            throw FormatError(message: "record is not a JSON object: \(value.abbreviated())")
+        }
         raw = value
         guard let opText = object["op"]?.stringValue, let op = Operation(rawValue: opText) else {
             throw FormatError(message: "bad or missing op in \(value.abbreviated())")
@@ -48,11 +50,13 @@ struct BinlogRecord: Sendable, CustomStringConvertible {
         self.table = table
         before = try BinlogRecord.image(object["before"], name: "before", in: value)
         after = try BinlogRecord.image(object["after"], name: "after", in: value)
-        guard let source = object["source"]?.objectValue else { throw FormatError(message: "missing source in \(value.abbreviated())") }
+        guard let source = object["source"]?.objectValue else {
+            throw FormatError(message: "missing source in \(value.abbreviated())")
+        }
         serverID = source["server_id"] ?? .null
         guard let file = source["file"]?.stringValue,
-              let pos = source["pos"]?.integerValue, let row = source["row"]?.integerValue,
-              let intPos = Int(exactly: pos), let intRow = Int(exactly: row)
+            let pos = source["pos"]?.integerValue, let row = source["row"]?.integerValue,
+            let intPos = Int(exactly: pos), let intRow = Int(exactly: row)
         else {
             throw FormatError(message: "bad source.file/pos/row in \(value.abbreviated())")
         }
@@ -65,7 +69,9 @@ struct BinlogRecord: Sendable, CustomStringConvertible {
         default: throw FormatError(message: "source.gtid must be a string or null in \(value.abbreviated())")
         }
         ts = source["ts"] ?? .null
-        guard let key = object["key"]?.stringValue else { throw FormatError(message: "missing key in \(value.abbreviated())") }
+        guard let key = object["key"]?.stringValue else {
+            throw FormatError(message: "missing key in \(value.abbreviated())")
+        }
         self.key = key
     }
 

@@ -13,7 +13,10 @@ enum BinlogSinkCLI {
         /// stdout split into JSON objects, one per non-empty line.
         func jsonLines() throws -> [[String: Any]] {
             try stdoutText.split(separator: "\n", omittingEmptySubsequences: true).map { line in
-                guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed]) as? [String: Any] else {
+                guard
+                    let object = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
+                        as? [String: Any]
+                else {
                     throw CLIError(message: "not a JSON object: \(line.prefix(200))")
                 }
                 return object
@@ -62,15 +65,23 @@ enum BinlogSinkCLI {
         nonisolated(unsafe) var outData = Data()
         nonisolated(unsafe) var errData = Data()
         group.enter()
-        DispatchQueue.global().async { outData = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
         group.enter()
-        DispatchQueue.global().async { errData = errPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            errData = errPipe.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
         if group.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
-            throw CLIError(message: "binlog-sink \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+            throw CLIError(
+                message: "binlog-sink \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
         }
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
     }
 }
 

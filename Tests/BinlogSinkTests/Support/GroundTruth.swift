@@ -14,7 +14,9 @@ struct GroundTruth {
 
         /// The number in the first parentheses of the column type (`binary(16)` → 16, `char(10)` → 10).
         var declaredLength: Int? {
-            guard let open = columnType.firstIndex(of: "("), let close = columnType[open...].firstIndex(of: ")") else { return nil }
+            guard let open = columnType.firstIndex(of: "("), let close = columnType[open...].firstIndex(of: ")") else {
+                return nil
+            }
             return Int(columnType[columnType.index(after: open)..<close].split(separator: ",").first ?? "")
         }
 
@@ -25,7 +27,10 @@ struct GroundTruth {
             var members: [String] = []
             var index = 0
             while index < inner.count {
-                guard inner[index] == "'" else { index += 1; continue }
+                guard inner[index] == "'" else {
+                    index += 1
+                    continue
+                }
                 index += 1
                 var member = ""
                 while index < inner.count {
@@ -82,7 +87,8 @@ struct GroundTruth {
         for (name, table) in tables.entries {
             let columns = try (table["columns"]?.arrayValue ?? []).map { column -> Column in
                 guard let columnName = column["name"]?.stringValue, let dataType = column["data_type"]?.stringValue,
-                      let columnType = column["column_type"]?.stringValue else {
+                    let columnType = column["column_type"]?.stringValue
+                else {
                     throw FormatError(description: "\(name): bad column \(column)")
                 }
                 return Column(name: columnName, dataType: dataType, columnType: columnType)
@@ -123,7 +129,10 @@ struct DeclaredCharsets {
                 var declared: [String: String] = [:]
                 for item in DeclaredCharsets.topLevelItems(String(statement[statement.index(after: open)...])) {
                     let words = item.split(whereSeparator: \.isWhitespace)
-                    guard let first = words.first, !["PRIMARY", "KEY", "INDEX", "UNIQUE", "CONSTRAINT", "FOREIGN", "CHECK"].contains(first.uppercased()) else { continue }
+                    guard let first = words.first,
+                        !["PRIMARY", "KEY", "INDEX", "UNIQUE", "CONSTRAINT", "FOREIGN", "CHECK"].contains(
+                            first.uppercased())
+                    else { continue }
                     if let charset = DeclaredCharsets.charsetClause(in: item) {
                         declared[first.replacingOccurrences(of: "`", with: "")] = charset
                     }
@@ -165,8 +174,12 @@ struct DeclaredCharsets {
                 continue
             }
             switch character {
-            case "'": inQuote = true; current.append(character)
-            case "(": depth += 1; current.append(character)
+            case "'":
+                inQuote = true
+                current.append(character)
+            case "(":
+                depth += 1
+                current.append(character)
             case ")":
                 if depth == 0 {
                     items.append(current)
@@ -188,13 +201,20 @@ struct DeclaredCharsets {
         var unquoted = ""
         var inQuote = false
         for character in text {
-            if character == "'" { inQuote.toggle(); continue }
+            if character == "'" {
+                inQuote.toggle()
+                continue
+            }
             if !inQuote { unquoted.append(character) }
         }
-        let words = unquoted.split(whereSeparator: { $0.isWhitespace || $0 == "," || $0 == "=" }).map { $0.uppercased() }
+        let words = unquoted.split(whereSeparator: { $0.isWhitespace || $0 == "," || $0 == "=" }).map {
+            $0.uppercased()
+        }
         for (index, word) in words.enumerated() {
             if word == "CHARSET", index + 1 < words.count { return words[index + 1].lowercased() }
-            if word == "CHARACTER", index + 2 < words.count, words[index + 1] == "SET" { return words[index + 2].lowercased() }
+            if word == "CHARACTER", index + 2 < words.count, words[index + 1] == "SET" {
+                return words[index + 2].lowercased()
+            }
         }
         return nil
     }

@@ -80,7 +80,10 @@ enum MariaDBBinlogText {
             if let header = parseHeader(text) {
                 flush()
                 current = RowImage(op: header.op, db: header.db, table: header.table, before: nil, after: nil)
-                if header.op == .insert { section = \RowImage.after; current?.after = [] }
+                if header.op == .insert {
+                    section = \RowImage.after
+                    current?.after = []
+                }
                 continue
             }
             if text == "### WHERE" {
@@ -94,7 +97,9 @@ enum MariaDBBinlogText {
                 continue
             }
             guard line.starts(with: Array("###   @".utf8)) else { continue }
-            guard current != nil, let section else { throw ParseError(message: "column line outside a row image: \(text)") }
+            guard current != nil, let section else {
+                throw ParseError(message: "column line outside a row image: \(text)")
+            }
             let column = try parseColumn(line)
             current?[keyPath: section]?.append(column)
         }
@@ -134,9 +139,13 @@ enum MariaDBBinlogText {
             while true {
                 guard index < line.count else { throw ParseError(message: "unterminated string: \(lineText)") }
                 let byte = line[index]
-                if byte == UInt8(ascii: "'") { index += 1; break }
+                if byte == UInt8(ascii: "'") {
+                    index += 1
+                    break
+                }
                 if byte == UInt8(ascii: "\\"), index + 3 < line.count, line[index + 1] == UInt8(ascii: "x"),
-                   let code = UInt8(String(decoding: line[(index + 2)...(index + 3)], as: UTF8.self), radix: 16) {
+                    let code = UInt8(String(decoding: line[(index + 2)...(index + 3)], as: UTF8.self), radix: 16)
+                {
                     bytes.append(code)
                     index += 4
                     continue
@@ -167,13 +176,15 @@ enum MariaDBBinlogText {
 
     private static func parseLiteral(_ literal: String) -> Value {
         if literal == "NULL" { return .null }
-        if literal.hasPrefix("b'"), literal.hasSuffix("'"), let bits = UInt64(literal.dropFirst(2).dropLast(), radix: 2) {
+        if literal.hasPrefix("b'"), literal.hasSuffix("'"), let bits = UInt64(literal.dropFirst(2).dropLast(), radix: 2)
+        {
             return .bits(bits)
         }
         let parts = literal.split(separator: " ")
         if let value = Int128(String(parts.first ?? "")) {
             if parts.count == 2, parts[1].hasPrefix("("), parts[1].hasSuffix(")"),
-               let unsigned = Int128(String(parts[1].dropFirst().dropLast())) {
+                let unsigned = Int128(String(parts[1].dropFirst().dropLast()))
+            {
                 return .integer(value, unsigned: unsigned)
             }
             if parts.count == 1 { return .integer(value, unsigned: nil) }
@@ -213,10 +224,14 @@ extension MariaDBBinlogText {
         for (index, (record, image)) in zip(records, images).enumerated() {
             let context = "row image #\(index) (\(record.key))"
             if record.op.rawValue != image.op.rawValue || record.db != image.db || record.table != image.table {
-                problems.append("\(context): ours \(record.op.rawValue) \(record.tableKey), mariadb-binlog \(image.op.rawValue) \(image.db).\(image.table)")
+                problems.append(
+                    "\(context): ours \(record.op.rawValue) \(record.tableKey), mariadb-binlog \(image.op.rawValue) \(image.db).\(image.table)"
+                )
                 continue
             }
-            for (label, ours, theirs) in [("before", record.before, image.before), ("after", record.after, image.after)] {
+            for (label, ours, theirs) in [
+                ("before", record.before, image.before), ("after", record.after, image.after),
+            ] {
                 switch (ours, theirs) {
                 case (nil, nil): continue
                 case (let ours?, let theirs?):
@@ -233,10 +248,15 @@ extension MariaDBBinlogText {
         var problems: [String] = []
         let named = !ours.keys.allSatisfy { $0.hasPrefix("@") }
         if !named, ours.count != theirs.count {
-            problems.append("\(context): ours has columns \(ours.keys), mariadb-binlog \(theirs.map { "@\($0.ordinal)" })")
+            problems.append(
+                "\(context): ours has columns \(ours.keys), mariadb-binlog \(theirs.map { "@\($0.ordinal)" })")
         }
-        if named, ours.count != theirs.count || theirs.enumerated().contains(where: { $0.offset + 1 != $0.element.ordinal }) {
-            return ["\(context): cannot map named columns \(ours.keys) onto a partial image \(theirs.map { "@\($0.ordinal)" })"]
+        if named,
+            ours.count != theirs.count || theirs.enumerated().contains(where: { $0.offset + 1 != $0.element.ordinal })
+        {
+            return [
+                "\(context): cannot map named columns \(ours.keys) onto a partial image \(theirs.map { "@\($0.ordinal)" })"
+            ]
         }
         for column in theirs {
             let key = named ? ours.keys[column.ordinal - 1] : "@\(column.ordinal)"
@@ -269,7 +289,8 @@ extension MariaDBBinlogText {
             guard let decoded = Data(base64Encoded: text).map(Array.init) else { return false }
             if decoded == bytes { return true }
             if let length = column.typeLength, column.type == "STRING", decoded.count == length,
-               decoded.starts(with: bytes), decoded.dropFirst(bytes.count).allSatisfy({ $0 == 0 }) {
+                decoded.starts(with: bytes), decoded.dropFirst(bytes.count).allSatisfy({ $0 == 0 })
+            {
                 return true
             }
             return false
@@ -297,6 +318,7 @@ extension MariaDBBinlogText {
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let yearText = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
-        return "\(yearText)-\(two(month))-\(two(day)) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
+        return
+            "\(yearText)-\(two(month))-\(two(day)) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
     }
 }

@@ -82,8 +82,10 @@ struct MariaDBClient: Sendable {
 
     /// `SELECT expr… FROM source`, every cell exact: nil for SQL NULL, else the bytes the server returned
     /// (see the type's comment). `setup` runs first in the same session (e.g. `SET time_zone = '+00:00'`).
-    func select(_ columns: [(expression: String, rendering: Rendering)], from source: String,
-                setup: String = "") throws -> [[[UInt8]?]] {
+    func select(
+        _ columns: [(expression: String, rendering: Rendering)], from source: String,
+        setup: String = ""
+    ) throws -> [[[UInt8]?]] {
         let selected = columns.map { column in
             switch column.rendering {
             case .text: return "HEX(CAST((\(column.expression)) AS CHAR CHARACTER SET utf8mb4))"
@@ -105,11 +107,14 @@ struct MariaDBClient: Sendable {
             guard cells.count == columns.count else {
                 throw Failure(message: "expected \(columns.count) cells, got \(cells.count): \(line.prefix(300))")
             }
-            rows.append(try cells.map { cell in
-                if cell == "NULL" { return nil }
-                guard let bytes = Self.decodeHex(cell) else { throw Failure(message: "not hex: \(cell.prefix(100))") }
-                return bytes
-            })
+            rows.append(
+                try cells.map { cell in
+                    if cell == "NULL" { return nil }
+                    guard let bytes = Self.decodeHex(cell) else {
+                        throw Failure(message: "not hex: \(cell.prefix(100))")
+                    }
+                    return bytes
+                })
         }
         return rows
     }
@@ -189,8 +194,10 @@ struct MariaDBClient: Sendable {
 
     /// Runs a program with `input` on its stdin; stdout and stderr go to temp files, so no pipe can fill up and
     /// block either side.
-    static func runProcess(_ executable: String, _ arguments: [String], input: Data,
-                           timeout: TimeInterval) throws -> ProcessResult {
+    static func runProcess(
+        _ executable: String, _ arguments: [String], input: Data,
+        timeout: TimeInterval
+    ) throws -> ProcessResult {
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("binlog-sink-mariadb-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -221,13 +228,15 @@ struct MariaDBClient: Sendable {
             if Date() > deadline {
                 process.terminate()
                 process.waitUntilExit()
-                throw Failure(message: "\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+                throw Failure(
+                    message: "\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
             }
             usleep(5_000)
         }
         process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus,
-                             stdout: try Data(contentsOf: outURL),
-                             stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: try Data(contentsOf: outURL),
+            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
 }

@@ -26,7 +26,8 @@ struct ParseRun {
 
     /// A one-line summary for failure messages.
     var summary: String {
-        let command = "binlog-sink " + arguments.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " ")
+        let command =
+            "binlog-sink " + arguments.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " ")
         let errorText = stderr.isEmpty ? "" : "; stderr: \(stderr.prefix(600))"
         return "`\(command)` exited \(status)\(errorText)"
     }

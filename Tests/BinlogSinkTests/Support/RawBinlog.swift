@@ -41,9 +41,10 @@ struct RawBinlog {
             guard bytes.count - pos >= 19 else { return (headers, pos) }
             let size = Int(u32(pos + 9))
             guard size >= 19, pos + size <= bytes.count else { return (headers, pos) }
-            headers.append(Header(
-                pos: pos, timestamp: u32(pos), typeCode: bytes[pos + 4], serverID: u32(pos + 5), size: size,
-                nextPos: u32(pos + 13), flags: UInt16(bytes[pos + 17]) | UInt16(bytes[pos + 18]) << 8))
+            headers.append(
+                Header(
+                    pos: pos, timestamp: u32(pos), typeCode: bytes[pos + 4], serverID: u32(pos + 5), size: size,
+                    nextPos: u32(pos + 13), flags: UInt16(bytes[pos + 17]) | UInt16(bytes[pos + 18]) << 8))
             pos += size
         }
         return (headers, nil)
@@ -75,11 +76,13 @@ struct RawBinlog {
             return name
         }
         guard let db = lengthPrefixedName(), let table = lengthPrefixedName(),
-              let columnCount = packedInteger(&index), index + columnCount <= bytes.count else { return nil }
+            let columnCount = packedInteger(&index), index + columnCount <= bytes.count
+        else { return nil }
         let types = Array(bytes[index..<(index + columnCount)])
         index += columnCount
         guard let metadataLength = packedInteger(&index), index + metadataLength <= bytes.count else { return nil }
-        return TableMap(db: db, table: table, columnTypes: types, metadata: Array(bytes[index..<(index + metadataLength)]))
+        return TableMap(
+            db: db, table: table, columnTypes: types, metadata: Array(bytes[index..<(index + metadataLength)]))
     }
 
     private func packedInteger(_ index: inout Int) -> Int? {
@@ -102,6 +105,7 @@ struct RawBinlog {
     }
 
     private func u32(_ offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(
+            bytes[offset + 3]) << 24
     }
 }

@@ -50,8 +50,12 @@ struct RecordReplayer {
                 return
             }
             if let key = keyColumns(tableKey, image: after),
-               let existing = rows.firstIndex(where: { RecordReplayer.matches($0, after, on: key) }) {
-                note(tableKey, "\(record.op.rawValue) at \(record.key) duplicates key \(RecordReplayer.describe(after, key)); replacing the old row")
+                let existing = rows.firstIndex(where: { RecordReplayer.matches($0, after, on: key) })
+            {
+                note(
+                    tableKey,
+                    "\(record.op.rawValue) at \(record.key) duplicates key \(RecordReplayer.describe(after, key)); replacing the old row"
+                )
                 rows[existing] = after
             } else {
                 rows.append(after)
@@ -62,7 +66,10 @@ struct RecordReplayer {
                 return
             }
             guard let index = matchIndex(rows, before: before, tableKey: tableKey) else {
-                note(tableKey, "update at \(record.key): no row matches before \(JSONValue.object(before).abbreviated()); inserting after")
+                note(
+                    tableKey,
+                    "update at \(record.key): no row matches before \(JSONValue.object(before).abbreviated()); inserting after"
+                )
                 rows.append(after)
                 return
             }
@@ -75,7 +82,9 @@ struct RecordReplayer {
                 return
             }
             guard let index = matchIndex(rows, before: before, tableKey: tableKey) else {
-                note(tableKey, "delete at \(record.key): no row matches before \(JSONValue.object(before).abbreviated())")
+                note(
+                    tableKey, "delete at \(record.key): no row matches before \(JSONValue.object(before).abbreviated())"
+                )
                 return
             }
             rows.remove(at: index)

@@ -40,8 +40,11 @@ enum TableDDL: Equatable, CustomStringConvertible {
             if rest.first?.uppercased() == "TEMPORARY" { return nil }
             guard rest.first?.uppercased() == "TABLE" else { return nil }
             rest = rest.dropFirst()
-            if rest.first?.uppercased() == "IF", rest.dropFirst().first?.uppercased() == "EXISTS" { rest = rest.dropFirst(2) }
-            let names = rest.prefix { !["RESTRICT", "CASCADE"].contains($0.uppercased()) }.filter { $0 != "," }.compactMap(qualified)
+            if rest.first?.uppercased() == "IF", rest.dropFirst().first?.uppercased() == "EXISTS" {
+                rest = rest.dropFirst(2)
+            }
+            let names = rest.prefix { !["RESTRICT", "CASCADE"].contains($0.uppercased()) }.filter { $0 != "," }
+                .compactMap(qualified)
             return names.isEmpty ? nil : .drop(names)
         case "RENAME":
             guard words.dropFirst().first?.uppercased() == "TABLE" else { return nil }

@@ -6,11 +6,13 @@ import BinlogDecoder
 struct BinlogMutator {
     enum Kind: String, CaseIterable {
         case bitFlip, interestingByte, randomBytes, truncate, lengthField, eventSize, insert, remove, duplicateEvent,
-             dropEvent, swapTypes
+            dropEvent, swapTypes
     }
 
-    static let interesting: [UInt8] = [0x00, 0x01, 0x02, 0x07, 0x08, 0x10, 0x13, 0x1f, 0x3f, 0x40, 0x7f, 0x80, 0x81,
-                                       0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff]
+    static let interesting: [UInt8] = [
+        0x00, 0x01, 0x02, 0x07, 0x08, 0x10, 0x13, 0x1f, 0x3f, 0x40, 0x7f, 0x80, 0x81,
+        0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+    ]
 
     /// Start offsets and sizes of the events, walking headers from offset 4 while they hold together.
     static func frames(_ bytes: [UInt8]) -> [Range<Int>] {
@@ -27,8 +29,10 @@ struct BinlogMutator {
 
     /// Keeps the format description and a run of whole events of at most `budget` bytes (at least one), so large
     /// files are mutated in pieces the parser gets through quickly.
-    static func window(_ bytes: [UInt8], frames: [Range<Int>], budget: Int,
-                       using random: inout some RandomNumberGenerator) -> [UInt8] {
+    static func window(
+        _ bytes: [UInt8], frames: [Range<Int>], budget: Int,
+        using random: inout some RandomNumberGenerator
+    ) -> [UInt8] {
         guard bytes.count > budget, let first = frames.first, frames.count > 2 else { return bytes }
         var out = Array(bytes[0..<first.upperBound])
         var index = Int.random(in: 1..<frames.count, using: &random)
@@ -86,20 +90,26 @@ struct BinlogMutator {
         case .lengthField:
             // A length-encoded integer prefix or a large little-endian count where a length is likely.
             let at = position()
-            let choices: [[UInt8]] = [[0xfc, 0xff, 0xff], [0xfd, 0xff, 0xff, 0xff], [0xfe] + [UInt8](repeating: 0xff, count: 8),
-                                      [0xfb], [0xff], [0xfa], [0xff, 0xff], [0xff, 0xff, 0xff, 0x7f], [0x00, 0x00, 0x00, 0x80],
-                                      [0xfc, 0x00, 0x10], [0xfe, 0, 0, 0, 0, 1, 0, 0, 0]]
+            let choices: [[UInt8]] = [
+                [0xfc, 0xff, 0xff], [0xfd, 0xff, 0xff, 0xff], [0xfe] + [UInt8](repeating: 0xff, count: 8),
+                [0xfb], [0xff], [0xfa], [0xff, 0xff], [0xff, 0xff, 0xff, 0x7f], [0x00, 0x00, 0x00, 0x80],
+                [0xfc, 0x00, 0x10], [0xfe, 0, 0, 0, 0, 1, 0, 0, 0],
+            ]
             let value = choices[Int.random(in: 0..<choices.count, using: &random)]
             for (offset, byte) in value.enumerated() where at + offset < bytes.count { bytes[at + offset] = byte }
             return "length \(at) = \(value)"
         case .eventSize:
             guard let target = frame() else { return "eventSize: no frame" }
             let size = UInt32(target.count)
-            let choices: [UInt32] = [0, 1, 18, 19, 20, 23, size &- 1, size &+ 1, size &+ 4, size &- 4, size &* 2,
-                                     0x7fff_ffff, 0xffff_ffff, 1 << 30, (1 << 30) + 1,
-                                     UInt32.random(in: 0...UInt32.max, using: &random)]
+            let choices: [UInt32] = [
+                0, 1, 18, 19, 20, 23, size &- 1, size &+ 1, size &+ 4, size &- 4, size &* 2,
+                0x7fff_ffff, 0xffff_ffff, 1 << 30, (1 << 30) + 1,
+                UInt32.random(in: 0...UInt32.max, using: &random),
+            ]
             let value = choices[Int.random(in: 0..<choices.count, using: &random)]
-            for index in 0..<4 { bytes[target.lowerBound + 9 + index] = UInt8(truncatingIfNeeded: value >> UInt32(8 * index)) }
+            for index in 0..<4 {
+                bytes[target.lowerBound + 9 + index] = UInt8(truncatingIfNeeded: value >> UInt32(8 * index))
+            }
             return "eventSize \(target.lowerBound) = \(value)"
         case .insert:
             let at = position()
@@ -131,7 +141,9 @@ struct BinlogMutator {
     static func resealChecksums(_ bytes: inout [UInt8]) {
         for frame in frames(bytes) where frame.count >= EventHeader.size + 4 {
             let crc = CRC32.checksum(bytes[frame.lowerBound..<(frame.upperBound - 4)])
-            for index in 0..<4 { bytes[frame.upperBound - 4 + index] = UInt8(truncatingIfNeeded: crc >> UInt32(8 * index)) }
+            for index in 0..<4 {
+                bytes[frame.upperBound - 4 + index] = UInt8(truncatingIfNeeded: crc >> UInt32(8 * index))
+            }
         }
     }
 }

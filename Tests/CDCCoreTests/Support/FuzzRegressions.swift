@@ -12,7 +12,8 @@ enum FuzzRegressions {
     static let cases: [Case] = [
         Case(
             name: "datetime-hires-overflow",
-            found: "seed 2970377965 iteration 1141: mariadb/full-metadata/mysql-bin.000002, 3125 bytes, checksums 1, events false, decodeOnly false: duplicate 1789; remove 2086+4; drop 1903; bitFlip 2384 ^ 4",
+            found:
+                "seed 2970377965 iteration 1141: mariadb/full-metadata/mysql-bin.000002, 3125 bytes, checksums 1, events false, decodeOnly false: duplicate 1789; remove 2086+4; drop 1903; bitFlip 2384 ^ 4",
             verifyChecksums: false,
             hex: """
                 fe62696e81f153650f01000000fc000000000100000000040031302e31312e31392d4d6172696144422d302b64656231
@@ -81,6 +82,6 @@ enum FuzzRegressions {
                 00ff8620977f600180c84f3a3a4fc880000001de5c955888f1536510010000001f0000000a0c00000000190100000000
                 0000739b3db788f1536504010000002f000000390c0000000004000000000000006d7973716c2d62696e2e3030303030
                 33c2d57700
-                """),
+                """)
     ]
 }

@@ -16,9 +16,11 @@ struct VectorTable {
         let body = try Hex.bytes(vectors.tableMap)
         var decoder = EventDecoder(decompressor: nil)
         let size = UInt32(19 + body.count)
-        let header: [UInt8] = [0, 0, 0, 0, 19, 1, 0, 0, 0,
-                               UInt8(size & 0xff), UInt8(size >> 8 & 0xff), UInt8(size >> 16 & 0xff), 0,
-                               0, 0, 0, 0, 0, 0]
+        let header: [UInt8] = [
+            0, 0, 0, 0, 19, 1, 0, 0, 0,
+            UInt8(size & 0xff), UInt8(size >> 8 & 0xff), UInt8(size >> 16 & 0xff), 0,
+            0, 0, 0, 0, 0, 0,
+        ]
         guard case .tableMap(let map) = try decoder.decode(header + body, offset: 4).body else {
             throw Failure(description: "\(name): not a table map")
         }
@@ -35,7 +37,8 @@ struct VectorTable {
         let bytes = [UInt8](repeating: 0xff, count: bitmapLength) + image
         var reader = ByteReader(bytes, range: bitmapLength..<bytes.count)
         var values: [ColumnValue] = []
-        try RowImageDecoder(columns: map.columns, isMariaDB: true).decode(&reader, present: 0..<bitmapLength, into: &values)
+        try RowImageDecoder(columns: map.columns, isMariaDB: true).decode(
+            &reader, present: 0..<bitmapLength, into: &values)
         return (values, bytes)
     }
 

@@ -181,6 +181,14 @@ public struct EventDecoder: Sendable {
     }
 
     private func verifyChecksum(_ bytes: [UInt8], maskInUseFlag: Bool) throws(DecodeError) {
+        try Self.verifyChecksum(bytes, crc32: crc32, maskInUseFlag: maskInUseFlag)
+    }
+
+    /// Checks an event's trailing CRC32 (its last 4 bytes, little-endian) over everything before it.
+    static func verifyChecksum(
+        _ bytes: [UInt8], crc32: (UnsafeRawBufferPointer) -> UInt32,
+        maskInUseFlag: Bool
+    ) throws(DecodeError) {
         let count = bytes.count
         guard count >= EventHeader.size + 4 else {
             throw DecodeError(.badEventSize, "event of \(count) bytes cannot hold a checksum")
@@ -200,7 +208,7 @@ public struct EventDecoder: Sendable {
         }
     }
 
-    private func hex(_ value: UInt32) -> String {
+    private static func hex(_ value: UInt32) -> String {
         let text = String(value, radix: 16)
         return String(repeating: "0", count: max(0, 8 - text.count)) + text
     }

@@ -23,19 +23,7 @@ public struct RowsEvent: Sendable {
     /// Checks the CRC32 a decoder deferred; a no-op when none is pending.
     public func verifyChecksum(_ crc32: @Sendable (UnsafeRawBufferPointer) -> UInt32) throws(DecodeError) {
         guard checksumPending else { return }
-        let count = bytes.count
-        guard count >= EventHeader.size + 4 else {
-            throw DecodeError(.badEventSize, "event of \(count) bytes cannot hold a checksum")
-        }
-        let stored =
-            UInt32(bytes[count - 4]) | UInt32(bytes[count - 3]) << 8
-            | UInt32(bytes[count - 2]) << 16 | UInt32(bytes[count - 1]) << 24
-        let computed = bytes.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(count - 4)])) }
-        guard computed == stored else {
-            throw DecodeError(
-                .checksumMismatch,
-                "CRC32 mismatch: stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16))")
-        }
+        try EventDecoder.verifyChecksum(bytes, crc32: crc32, maskInUseFlag: false)
     }
 
     /// `STMT_END_F`: the last rows event of a statement.

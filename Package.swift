@@ -21,15 +21,28 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "BinlogCompression", dependencies: ["BinlogDecoder", "CZstd", "CZlib"]),
+        // libmariadb (Connector/C): connections, information_schema, the replication stream. CShims wraps what
+        // Swift cannot call (variadic functions, function-like macros).
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .target(name: "CShims", dependencies: ["CMariaDB"]),
+        .target(
+            name: "MySQLSource",
+            dependencies: ["BinlogDecoder", "CDCCore", "BinlogCompression", "CMariaDB", "CShims"]
+        ),
+        // SQLite: positions and schema history, updated atomically.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "StateStore", dependencies: ["CDCCore", "CSQLite"]),
         .executableTarget(
             name: "binlog-sink",
             dependencies: [
-                "BinlogDecoder", "CDCCore", "BinlogCompression",
+                "BinlogDecoder", "CDCCore", "BinlogCompression", "MySQLSource", "StateStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "BinlogDecoderTests", dependencies: ["BinlogDecoder", "BinlogCompression"]),
         .testTarget(name: "CDCCoreTests", dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression"]),
+        .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "CDCCore", "BinlogDecoder"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "CDCCore"]),
         // End-to-end tests that run the built `binlog-sink` executable on fixtures and on a live throwaway MariaDB.
         .testTarget(name: "BinlogSinkTests", dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression"]),
     ],

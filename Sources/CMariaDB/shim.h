@@ -1,0 +1,3 @@
+#include <mysql.h>
+#include <mariadb_rpl.h>
+#include <errmsg.h>

@@ -1,0 +1,1 @@
+// Tests for the live source arrive with it (issue 3).

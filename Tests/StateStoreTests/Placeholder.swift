@@ -1,0 +1,1 @@
+// Tests for the state store arrive with it (issue 3).

@@ -51,6 +51,14 @@ public final class BinlogParser {
 
     /// Parses `paths` in order. Throws `CDCError` (with file and offset) at the first damage.
     public func run(paths: [String]) throws(CDCError) {
+        try run(
+            source: BinlogFilesSource(
+                paths: paths, startPosition: options.startPosition, stopPosition: options.stopPosition))
+    }
+
+    /// Parses the events of `source` until it ends. Every record before a damaged event is written (and
+    /// flushed) before the error is thrown.
+    public func run(source: any BinlogEventSource) throws(CDCError) {
         let clock = ContinuousClock()
         let started = clock.now
         defer {
@@ -64,63 +72,65 @@ public final class BinlogParser {
             statistics.records = pool?.records ?? statistics.records
             self.pool = nil
         }
-        for (index, path) in paths.enumerated() {
-            do {
-                try parseFile(path, first: index == 0, last: index == paths.count - 1)
-                // Records carry their file's name: finish them before the next file starts.
-                try pool?.drain()
-            } catch {
-                // Write everything decoded before the damage (an earlier error in a batch wins).
-                do {
+        do {
+            var decoder = newDecoder()
+            var currentFile: String?
+            while let next = try source.nextEvent() {
+                if next.file != currentFile {
+                    // Records carry their file's name: finish the previous file's before the next starts.
                     try pool?.drain()
-                } catch let earlier {
-                    try? output.flush()
-                    throw earlier
+                    startFile(next.file)
+                    decoder = newDecoder()
+                    currentFile = next.file
                 }
-                try? output.flush()
-                throw error
+                try handle(next, decoder: &decoder)
+                try output.flushIfFull()
             }
+            try pool?.drain()
+        } catch {
+            // Write everything decoded before the damage (an earlier error in a batch wins).
+            do {
+                try pool?.drain()
+            } catch let earlier {
+                try? output.flush()
+                throw earlier
+            }
+            try? output.flush()
+            throw error
         }
         try output.flush()
     }
 
-    private func parseFile(_ path: String, first: Bool, last: Bool) throws(CDCError) {
-        let reader = try BinlogFileReader(path: path)
-        statistics.files += 1
-        fileName = Self.baseName(path)
-        var escaped = OutputBuffer(capacity: 256)
-        JSONString.append(fileName, into: &escaped)
-        fileNameJSON = Array(escaped.array.dropFirst().dropLast())
+    private func newDecoder() -> EventDecoder {
         var decoder = EventDecoder(
             decompressor: decompressor, verifyChecksums: options.verifyChecksums,
-            maxEventSize: reader.maxEventSize, crc32: crc32)
+            maxEventSize: EventDecoder.defaultMaxEventSize, crc32: crc32)
         // Rows events are checked by the render workers, off this thread (records mode and decode-only).
         decoder.deferRowsChecksum = !options.eventsMode
+        return decoder
+    }
+
+    private func startFile(_ name: String) {
+        statistics.files += 1
+        fileName = name
+        var escaped = OutputBuffer(capacity: 256)
+        JSONString.append(name, into: &escaped)
+        fileNameJSON = Array(escaped.array.dropFirst().dropLast())
         for (_, cached) in renderInfos { retire(cached.info) }
         renderInfos.removeAll(keepingCapacity: true)
         gtid = nil
-        let start = first ? options.startPosition : nil
-        let stop = last ? options.stopPosition : nil
-        var sawFormat = false
-        while let (bytes, offset) = try reader.next() {
-            if let stop, offset >= stop { break }
-            let event: BinlogEvent
-            do {
-                event = try decoder.decode(bytes, offset: offset)
-            } catch {
-                throw CDCError.decode(error, file: path)
-            }
-            if case .formatDescription = event.body, !sawFormat {
-                sawFormat = true
-                if let start, start > reader.offset {
-                    reader.seek(to: start)
-                }
-            }
-            try handle(event, bytes: bytes, decoder: &decoder, path: path)
-            if case .transactionPayload(let payload) = event.body {
-                try handlePayload(payload, outer: event, bytes: bytes, decoder: &decoder, path: path)
-            }
-            try output.flushIfFull()
+    }
+
+    private func handle(_ next: SourceEvent, decoder: inout EventDecoder) throws(CDCError) {
+        let event: BinlogEvent
+        do {
+            event = try decoder.decode(next.bytes, offset: next.offset)
+        } catch {
+            throw CDCError.decode(error, file: next.label)
+        }
+        try handle(event, bytes: next.bytes, decoder: &decoder, path: next.label)
+        if case .transactionPayload(let payload) = event.body {
+            try handlePayload(payload, outer: event, bytes: next.bytes, decoder: &decoder, path: next.label)
         }
     }
 
@@ -291,8 +301,4 @@ public final class BinlogParser {
         retiredInfos.removeAll()
     }
 
-    static func baseName(_ path: String) -> String {
-        if let slash = path.lastIndex(of: "/") { return String(path[path.index(after: slash)...]) }
-        return path
-    }
 }

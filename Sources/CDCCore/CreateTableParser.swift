@@ -108,74 +108,21 @@ public enum CreateTableParser {
         return (nil, first, start + 1)
     }
 
-    /// Words, backtick-quoted names, numbers and single symbols; string literals and comments are skipped.
+    /// Words, backtick-quoted names, numbers and single symbols; string literals become a `'` placeholder and
+    /// comments are skipped (executable `/*!…*/` comments count). Built on `SQLTokenizer`; empty beyond its limit.
     static func tokenize(_ text: [UInt8]) -> [Token] {
-        var tokens: [Token] = []
-        var index = 0
-        while index < text.count {
-            let byte = text[index]
-            switch byte {
-            case 32, 9, 10, 13:
-                index += 1
-            case 96:  // `name`
-                var end = index + 1
-                var name: [UInt8] = []
-                while end < text.count {
-                    if text[end] == 96 {
-                        if end + 1 < text.count && text[end + 1] == 96 {
-                            name.append(96)
-                            end += 2
-                            continue
-                        }
-                        break
-                    }
-                    name.append(text[end])
-                    end += 1
-                }
-                tokens.append(.quoted(String(decoding: name, as: UTF8.self)))
-                index = end + 1
-            case 39, 34:  // 'string' or "string": skipped, kept as a placeholder
-                var end = index + 1
-                while end < text.count && text[end] != byte {
-                    if text[end] == 92 { end += 1 }
-                    end += 1
-                }
-                tokens.append(.symbol(39))
-                index = end + 1
-            case 45 where index + 1 < text.count && text[index + 1] == 45:  // -- comment
-                while index < text.count && text[index] != 10 { index += 1 }
-            case 35:  // # comment
-                while index < text.count && text[index] != 10 { index += 1 }
-            case 47 where index + 1 < text.count && text[index + 1] == 42:  // /* comment */ (and /*!…*/)
-                var end = index + 2
-                while end + 1 < text.count && !(text[end] == 42 && text[end + 1] == 47) { end += 1 }
-                index = end + 2
-            case 48...57:
+        guard let tokens = SQLTokenizer.tokenize(text) else { return [] }
+        return tokens.map { token in
+            switch token {
+            case .word(let text): return .word(text)
+            case .quoted(let text): return .quoted(text)
+            case .string: return .symbol(39)
+            case .symbol(let byte): return .symbol(byte)
+            case .number(let digits):
                 var value = 0
-                while index < text.count, text[index] >= 48, text[index] <= 57 {
-                    value = min(value * 10 + Int(text[index] - 48), 1 << 40)
-                    index += 1
-                }
-                tokens.append(.number(value))
-            case 65...90, 97...122, 95, 36, 128...255:
-                var end = index
-                while end < text.count {
-                    let c = text[end]
-                    if (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 36
-                        || c >= 128
-                    {
-                        end += 1
-                    } else {
-                        break
-                    }
-                }
-                tokens.append(.word(String(decoding: text[index..<end], as: UTF8.self)))
-                index = end
-            default:
-                tokens.append(.symbol(byte))
-                index += 1
+                for digit in digits.utf8 { value = min(value * 10 + Int(digit - 48), 1 << 40) }
+                return .number(value)
             }
         }
-        return tokens
     }
 }

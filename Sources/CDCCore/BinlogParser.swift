@@ -35,6 +35,8 @@ public final class BinlogParser {
     /// JSON documents of recent rows, to complete partial JSON updates logged with a minimal before image.
     private let jsonDocuments = JSONDocumentCache()
     private var fileNameJSON: [UInt8] = []
+    /// What knows more about tables than the binlog says (the schema registry); nil: the binlog alone.
+    public var schemaHooks: (any SchemaHooks)?
     /// Renders rows on worker threads (nil in events mode, which writes on this thread).
     private var pool: RowRenderPool?
     private var fileName = ""
@@ -172,9 +174,14 @@ public final class BinlogParser {
             gtid = Array(gtidEvent.gtid.description.utf8)
         case .query(let query):
             temporalHints.observe(query: query.query, defaultDatabase: query.database)
+            try schemaHooks?.observe(query, file: fileName, offset: event.offset)
         case .tableMap(var map):
             if let hinted = temporalHints.apply(to: map) {
                 map = hinted
+                decoder.updateTableMap(map)
+            }
+            if let resolved = try schemaHooks?.resolve(map, file: fileName, offset: event.offset), resolved != map {
+                map = resolved
                 decoder.updateTableMap(map)
             }
             if let cached = renderInfos[map.tableID] {

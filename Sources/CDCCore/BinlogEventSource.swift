@@ -3,6 +3,17 @@
 public protocol BinlogEventSource: AnyObject {
     /// The next complete event (header, body and checksum as on disk), or nil at the end.
     func nextEvent() throws(CDCError) -> SourceEvent?
+
+    /// The same, but a source that would wait for the next event (a live stream that has caught up) first calls
+    /// `beforeWaiting`, so the caller delivers everything it holds instead of sitting on it while the server is idle.
+    func nextEvent(beforeWaiting: () throws(CDCError) -> Void) throws(CDCError) -> SourceEvent?
+}
+
+extension BinlogEventSource {
+    /// Files never wait: the default ignores the hook.
+    public func nextEvent(beforeWaiting: () throws(CDCError) -> Void) throws(CDCError) -> SourceEvent? {
+        try nextEvent()
+    }
 }
 
 /// One framed event and where it is.

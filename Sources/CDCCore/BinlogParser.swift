@@ -77,7 +77,11 @@ public final class BinlogParser {
         do {
             var decoder = newDecoder()
             var currentFile: String?
-            while let next = try source.nextEvent() {
+            let deliver: () throws(CDCError) -> Void = { [output] () throws(CDCError) in
+                try pool?.drain()
+                try output.flush()
+            }
+            while let next = try source.nextEvent(beforeWaiting: deliver) {
                 if next.file != currentFile {
                     // Records carry their file's name: finish the previous file's before the next starts.
                     try pool?.drain()

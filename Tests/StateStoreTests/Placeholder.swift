@@ -1,1 +1,0 @@
-// Tests for the state store arrive with it (issue 3).

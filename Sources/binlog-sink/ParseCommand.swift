@@ -41,6 +41,12 @@ struct ParseCommand: ParsableCommand {
     @Flag(help: .hidden)
     var decodeOnly = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Where column names and exact types come from when the binlog does not carry them: 'binlog' (the DDL in the files read, via the schema registry).",
+            valueName: "binlog"))
+    var schemaFrom: String?
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one binlog file") }
         if let startPosition, startPosition < 4 {
@@ -48,6 +54,10 @@ struct ParseCommand: ParsableCommand {
         }
         if let startPosition, let stopPosition, files.count == 1, stopPosition <= startPosition {
             throw ValidationError("--stop-position must be after --start-position")
+        }
+        if let schemaFrom, schemaFrom != "binlog" {
+            throw ValidationError(
+                "--schema-from takes 'binlog' (reading schemas from a server comes with the live source)")
         }
         for pattern in includes + excludes where !pattern.contains(".") {
             throw ValidationError("table glob '\(pattern)' must have the form db.table (e.g. shop.* or *.orders)")
@@ -71,6 +81,13 @@ struct ParseCommand: ParsableCommand {
         let parser = BinlogParser(
             options: options, output: writer, decompressor: SystemDecompressor(),
             crc32: SystemDecompressor.crc32)
+        if schemaFrom == "binlog" {
+            // MariaDB or MySQL is only known from the format description; the registry's type mapping needs it
+            // for JSON (a BLOB on MariaDB): guess from the first file and let table-map checks catch the rest.
+            parser.schemaHooks = RegistryHooks(
+                registry: SchemaRegistry(mariadb: Self.looksLikeMariaDB(files.first)), loader: nil,
+                warn: { ErrorReporter.printStderr("binlog-sink: warning: \($0)") })
+        }
         var failure: CDCError?
         do {
             try parser.run(paths: files)
@@ -82,5 +99,13 @@ struct ParseCommand: ParsableCommand {
             ErrorReporter.printStderr(parser.statistics.summary())
         }
         if let failure { throw ErrorReporter.exit(for: failure) }
+    }
+
+    /// Whether a binlog file was written by MariaDB: its format description names the server version.
+    static func looksLikeMariaDB(_ path: String?) -> Bool {
+        guard let path, let reader = try? BinlogFileReader(path: path), let first = try? reader.next() else {
+            return false
+        }
+        return String(decoding: first.bytes.prefix(80), as: UTF8.self).contains("MariaDB")
     }
 }

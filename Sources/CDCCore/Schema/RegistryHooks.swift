@@ -1,0 +1,87 @@
+import BinlogDecoder
+
+/// The parser's `SchemaHooks` backed by a `SchemaRegistry`: DDL in query events moves tables to new versions at
+/// their position; table maps are checked against the version in force and completed from it (names, signedness,
+/// charsets, labels, primary key, precision), so binlogs without column metadata render with names and exact types.
+///
+/// A table the registry does not know is read from the loader (information_schema) when there is one; a DDL it
+/// cannot parse makes it re-read the table and warn; a table map that disagrees with the registry is re-read once
+/// and, if it still disagrees, stops the pipeline with both schemas named — never garbled records.
+public final class RegistryHooks: SchemaHooks {
+    public private(set) var registry: SchemaRegistry
+    let loader: (any SchemaLoader)?
+    /// Receives warnings (DDL not understood, tables re-read).
+    let warn: (String) -> Void
+
+    public init(registry: SchemaRegistry, loader: (any SchemaLoader)?, warn: @escaping (String) -> Void) {
+        self.registry = registry
+        self.loader = loader
+        self.warn = warn
+    }
+
+    public func observe(_ query: QueryEvent, file: String, offset: UInt64) throws(CDCError) {
+        let changes = DDLParser.parse(query.query, defaultDatabase: query.database)
+        guard !changes.isEmpty else { return }
+        let position = SchemaPosition(file: file, offset: offset)
+        for problem in registry.apply(changes, at: position) {
+            let statement = String(query.query.prefix(200))
+            guard let table = problem.table, let loader else {
+                warn("at \(position): \(problem) — statement: \(statement)")
+                continue
+            }
+            warn("at \(position): \(problem) — re-reading \(table) from information_schema; statement: \(statement)")
+            if let schema = try loader.loadSchema(of: table) {
+                registry.record(schema, at: position)
+            }
+        }
+    }
+
+    public func resolve(_ map: TableMap, file: String, offset: UInt64) throws(CDCError) -> TableMap {
+        let position = SchemaPosition(file: file, offset: offset)
+        switch registry.resolve(map, at: position) {
+        case .resolved(let completed):
+            return completed
+        case .unknown:
+            guard let loader, let schema = try loader.loadSchema(of: TableName(map.database, map.table)) else {
+                return map  // nothing known: the binlog's own metadata (or ordinals) it is
+            }
+            // First sight of the table: its current schema stands for everything before the next DDL.
+            registry.record(schema, at: .start)
+            return try resolveAfterReload(map, position: position, previous: nil)
+        case .mismatch(let mismatch):
+            guard let loader, let schema = try loader.loadSchema(of: TableName(map.database, map.table)) else {
+                throw mismatchError(map, position: position, mismatch: mismatch, reloaded: nil)
+            }
+            warn("at \(position): \(mismatch) — re-read \(schema.name) from information_schema")
+            registry.record(schema, at: position)
+            return try resolveAfterReload(map, position: position, previous: mismatch)
+        }
+    }
+
+    private func resolveAfterReload(_ map: TableMap, position: SchemaPosition, previous: SchemaMismatch?)
+        throws(CDCError) -> TableMap
+    {
+        switch registry.resolve(map, at: position) {
+        case .resolved(let completed):
+            return completed
+        case .unknown:
+            return map
+        case .mismatch(let mismatch):
+            throw mismatchError(map, position: position, mismatch: mismatch, reloaded: previous)
+        }
+    }
+
+    private func mismatchError(
+        _ map: TableMap, position: SchemaPosition, mismatch: SchemaMismatch, reloaded: SchemaMismatch?
+    ) -> CDCError {
+        let binlogColumns = map.columns.map { $0.type.name }.joined(separator: ", ")
+        let registryColumns =
+            registry.schema(of: TableName(map.database, map.table), at: position)?.columns
+            .map { "\($0.name) \($0.type)" }.joined(separator: ", ") ?? "none"
+        return CDCError(
+            .decode,
+            "schema mismatch for \(map.database).\(map.table) at \(position): \(mismatch). The binlog's table map has "
+                + "[\(binlogColumns)]; the registry has [\(registryColumns)]. Rows are not decoded with a schema "
+                + "that does not fit: re-snapshot the table or start from a position after its last DDL.")
+    }
+}

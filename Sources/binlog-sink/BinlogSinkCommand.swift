@@ -24,7 +24,10 @@ struct BinlogSinkCommand: ParsableCommand {
             was written); 2 a file could not be read or written; 64 bad command-line usage.
             """,
         version: "0.1.0",
-        subcommands: [ParseCommand.self, BenchCommand.self]
+        subcommands: [
+            ParseCommand.self, RunCommand.self, CheckCommand.self, SchemaCommand.self, PositionCommand.self,
+            BenchCommand.self,
+        ]
     )
 }
 

@@ -494,221 +494,228 @@ enum LiveComparison {
     }
 }
 
-@Suite(
-    "Live MariaDB: parse the server's own binlogs and replay them",
-    .serialized,
-    .enabled(
-        if: MariaDBClient.fromEnvironment != nil,
-        "needs a live server: BINLOG_SINK_TEST_MYSQL_SOCKET (scripts/test starts one)")
-)
-struct LiveMariaDBTests {
-    let client: MariaDBClient
+extension LiveServer {
+    @Suite(
+        "Live MariaDB: parse the server's own binlogs and replay them",
+        .serialized,
+        .enabled(
+            if: MariaDBClient.fromEnvironment != nil,
+            "needs a live server: BINLOG_SINK_TEST_MYSQL_SOCKET (scripts/test starts one)")
+    )
+    struct LiveMariaDBTests {
+        let client: MariaDBClient
 
-    init() throws {
-        guard let client = MariaDBClient.fromEnvironment else {
-            throw MariaDBClient.Failure(message: "BINLOG_SINK_TEST_MYSQL_SOCKET is not set or no mariadb client found")
+        init() throws {
+            guard let client = MariaDBClient.fromEnvironment else {
+                throw MariaDBClient.Failure(
+                    message: "BINLOG_SINK_TEST_MYSQL_SOCKET is not set or no mariadb client found")
+            }
+            self.client = client
         }
-        self.client = client
-    }
 
-    static func uniqueDatabase(_ prefix: String) -> String {
-        "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
-    }
+        static func uniqueDatabase(_ prefix: String) -> String {
+            "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        }
 
-    /// Runs `body` with `binlog_row_metadata=FULL` (a global-only variable: column names, ENUM/SET labels and
-    /// signedness in the table map), restoring the previous value after.
-    func withFullRowMetadata<T>(_ body: () throws -> T) throws -> T {
-        let previous = try client.scalar("SELECT @@global.binlog_row_metadata")
-        try client.run("SET GLOBAL binlog_row_metadata = FULL")
-        defer { _ = try? client.run("SET GLOBAL binlog_row_metadata = \(previous)") }
-        return try body()
-    }
+        /// Runs `body` with `binlog_row_metadata=FULL` (a global-only variable: column names, ENUM/SET labels and
+        /// signedness in the table map), restoring the previous value after.
+        func withFullRowMetadata<T>(_ body: () throws -> T) throws -> T {
+            let previous = try client.scalar("SELECT @@global.binlog_row_metadata")
+            try client.run("SET GLOBAL binlog_row_metadata = FULL")
+            defer { _ = try? client.run("SET GLOBAL binlog_row_metadata = \(previous)") }
+            return try body()
+        }
 
-    /// The record contract (BinlogRecord.contractViolations) plus what this server and workload fix: the db, server
-    /// id 1, MariaDB GTIDs 0-1-N, timestamps of now, binlog order, unique keys, column names in table order.
-    func envelopeProblems(_ records: [BinlogRecord], database: String, files: [URL], since start: Date) -> [String] {
-        let fileNames = files.map(\.lastPathComponent)
-        let tables = Dictionary(uniqueKeysWithValues: LiveWorkload.tables.map { ($0.name, $0) })
-        var seenKeys = Set<String>()
-        var previous: (file: Int, pos: Int, row: Int)?
-        var problems: [String] = []
-        let now = Date().timeIntervalSince1970
-        for record in records {
-            var own = record.contractViolations()
-            if record.db != database { own.append("db is not \(database)") }
-            if record.serverID.integerValue != 1 { own.append("server_id is not 1") }
-            if let fileIndex = fileNames.firstIndex(of: record.file) {
-                if let previous, (previous.file, previous.pos, previous.row) >= (fileIndex, record.pos, record.row) {
-                    own.append("not in binlog order after \(previous)")
+        /// The record contract (BinlogRecord.contractViolations) plus what this server and workload fix: the db, server
+        /// id 1, MariaDB GTIDs 0-1-N, timestamps of now, binlog order, unique keys, column names in table order.
+        func envelopeProblems(_ records: [BinlogRecord], database: String, files: [URL], since start: Date) -> [String]
+        {
+            let fileNames = files.map(\.lastPathComponent)
+            let tables = Dictionary(uniqueKeysWithValues: LiveWorkload.tables.map { ($0.name, $0) })
+            var seenKeys = Set<String>()
+            var previous: (file: Int, pos: Int, row: Int)?
+            var problems: [String] = []
+            let now = Date().timeIntervalSince1970
+            for record in records {
+                var own = record.contractViolations()
+                if record.db != database { own.append("db is not \(database)") }
+                if record.serverID.integerValue != 1 { own.append("server_id is not 1") }
+                if let fileIndex = fileNames.firstIndex(of: record.file) {
+                    if let previous, (previous.file, previous.pos, previous.row) >= (fileIndex, record.pos, record.row)
+                    {
+                        own.append("not in binlog order after \(previous)")
+                    }
+                    previous = (fileIndex, record.pos, record.row)
+                } else {
+                    own.append("source.file is not one of \(fileNames)")
                 }
-                previous = (fileIndex, record.pos, record.row)
-            } else {
-                own.append("source.file is not one of \(fileNames)")
-            }
-            if !seenKeys.insert(record.key).inserted { own.append("duplicate key") }
-            let gtidParts = (record.gtid ?? "").split(separator: "-", omittingEmptySubsequences: false)
-            if gtidParts.count != 3 || gtidParts[0] != "0" || gtidParts[1] != "1" || Int(gtidParts[2]) == nil {
-                own.append("gtid \(record.gtid ?? "null") is not 0-1-N")
-            }
-            if let ts = record.ts.integerValue.map(Double.init),
-                ts < start.timeIntervalSince1970 - 300 || ts > now + 300
-            {
-                own.append("ts \(ts) is not around now")
-            }
-            if let table = tables[record.table] {
-                let names = table.columns.map(\.name)
-                for image in [record.before, record.after].compactMap({ $0 }) where image.keys != names {
-                    // t_alter changes shape mid-stream; every other table keeps its columns.
-                    if table.name != "t_alter" { own.append("columns \(image.keys), table order is \(names)") }
+                if !seenKeys.insert(record.key).inserted { own.append("duplicate key") }
+                let gtidParts = (record.gtid ?? "").split(separator: "-", omittingEmptySubsequences: false)
+                if gtidParts.count != 3 || gtidParts[0] != "0" || gtidParts[1] != "1" || Int(gtidParts[2]) == nil {
+                    own.append("gtid \(record.gtid ?? "null") is not 0-1-N")
                 }
-            } else {
-                own.append("unexpected table")
+                if let ts = record.ts.integerValue.map(Double.init),
+                    ts < start.timeIntervalSince1970 - 300 || ts > now + 300
+                {
+                    own.append("ts \(ts) is not around now")
+                }
+                if let table = tables[record.table] {
+                    let names = table.columns.map(\.name)
+                    for image in [record.before, record.after].compactMap({ $0 }) where image.keys != names {
+                        // t_alter changes shape mid-stream; every other table keeps its columns.
+                        if table.name != "t_alter" { own.append("columns \(image.keys), table order is \(names)") }
+                    }
+                } else {
+                    own.append("unexpected table")
+                }
+                problems += own.map { "\(record.key): \($0) in \(record.description)" }
             }
-            problems += own.map { "\(record.key): \($0) in \(record.description)" }
-        }
-        return problems
-    }
-
-    /// Row images per "op table" as MariaDB's own decoder finds them in `files` for `database`; nil when
-    /// mariadb-binlog is not installed.
-    func mariadbBinlogCounts(_ files: [URL], database: String) throws -> [String: Int]? {
-        let candidates = ["/usr/bin/mariadb-binlog", "/usr/local/bin/mariadb-binlog", "/usr/bin/mysqlbinlog"]
-        guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            return nil
-        }
-        let result = try MariaDBClient.runProcess(
-            tool, ["--no-defaults", "--base64-output=DECODE-ROWS", "-vv"] + files.map(\.path), input: Data(),
-            timeout: 300)
-        guard result.status == 0 else {
-            throw MariaDBClient.Failure(message: "mariadb-binlog failed: \(result.stderr)")
-        }
-        var counts: [String: Int] = [:]
-        for image in try MariaDBBinlogText.parse(result.stdout) where image.db == database {
-            counts["\(image.op.rawValue) \(image.table)", default: 0] += 1
-        }
-        return counts
-    }
-
-    @Test("every column type: records replayed in memory equal the server's tables")
-    func replayEqualsServer() throws {
-        let database = Self.uniqueDatabase("bls_live")
-        let start = Date()
-        let files = try withFullRowMetadata { () throws -> [URL] in
-            let first = try client.currentBinlog()
-            try client.run(LiveWorkload.sql(database: database))
-            return try client.closedBinlogs(since: first).map { URL(fileURLWithPath: $0) }
-        }
-        let run = try ParseRun.parse(files, ["--include", "\(database).*"])
-        #expect(run.status == 0, "\(run.summary)")
-        let records = try run.records()
-        #expect(!records.isEmpty, "no records: \(run.summary)")
-
-        let envelope = envelopeProblems(records, database: database, files: files, since: start)
-        expectNoProblems(envelope, "record envelopes")
-
-        // Row images per operation and table: the same as MariaDB's own decoder finds.
-        var counts: [String: Int] = [:]
-        for record in records { counts["\(record.op.rawValue) \(record.table)", default: 0] += 1 }
-        if let reference = try mariadbBinlogCounts(files, database: database) {
-            #expect(
-                counts == reference, "row images per op and table: binlog-sink \(counts), mariadb-binlog \(reference)")
+            return problems
         }
 
-        // Whole-row matching of `before` everywhere (under FULL images that checks every before image against the
-        // replayed row), except t_alter, whose rows change shape with the ALTER: matched by primary key there.
-        let alterKey = "\(database).t_alter"
-        var replayer = RecordReplayer(primaryKey: { $0 == alterKey ? ["id"] : nil })
-        replayer.apply(records)
-        expectNoProblems(replayer.anomalies.map(\.description), "replaying the records")
-
-        for table in LiveWorkload.tables {
-            let serverRows = try client.select(
-                table.columns.map(LiveComparison.serverExpression),
-                from: "`\(database)`.`\(table.name)`",
-                setup: "SET SESSION time_zone = '+00:00'")
-            #expect(!serverRows.isEmpty, "\(table.name) is empty on the server: the workload did not run as meant")
-            let differences = LiveComparison.compare(
-                table, replayed: replayer.rows("\(database).\(table.name)"),
-                serverRows: serverRows)
-            expectNoProblems(differences, "\(table.name): replay vs server")
+        /// Row images per "op table" as MariaDB's own decoder finds them in `files` for `database`; nil when
+        /// mariadb-binlog is not installed.
+        func mariadbBinlogCounts(_ files: [URL], database: String) throws -> [String: Int]? {
+            let candidates = ["/usr/bin/mariadb-binlog", "/usr/local/bin/mariadb-binlog", "/usr/bin/mysqlbinlog"]
+            guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+                return nil
+            }
+            let result = try MariaDBClient.runProcess(
+                tool, ["--no-defaults", "--base64-output=DECODE-ROWS", "-vv"] + files.map(\.path), input: Data(),
+                timeout: 300)
+            guard result.status == 0 else {
+                throw MariaDBClient.Failure(message: "mariadb-binlog failed: \(result.stderr)")
+            }
+            var counts: [String: Int] = [:]
+            for image in try MariaDBBinlogText.parse(result.stdout) where image.db == database {
+                counts["\(image.op.rawValue) \(image.table)", default: 0] += 1
+            }
+            return counts
         }
 
-        // Spot checks of the contract's exact forms, on rows whose values are known.
-        func after(_ table: String, id: Int128) -> JSONObject? {
-            records.last { $0.table == table && $0.after?["id"]?.integerValue == id }?.after
-        }
-        #expect(after("t_float", id: 1)?["f"] == .number("1.1"), "FLOAT 1.1 is written 1.1")
-        #expect(after("t_float", id: 1)?["f"]?.numberText == "1.1")
-        #expect(after("t_int", id: 2)?["bu"]?.numberText == "18446744073709551615")
-        #expect(after("t_bit_year", id: 2)?["y"]?.numberText == "0", "the zero YEAR is 0")
-        #expect(after("t_temporal", id: 8)?["ts3"] == .string("2024-01-01 00:00:00.250"), "TIMESTAMP in UTC")
-        #expect(after("t_bin", id: 1)?["vb"] == .string("AQIAAAA="), "trailing zero bytes kept")
-        #expect(after("t_bin", id: 1)?["b"] == .string("QUIAAAAAAAA="), "BINARY(8) padded with 0x00")
-        #expect(after("t_str", id: 5)?["c"] == .string("NULL"), "the text 'NULL' is not null")
-    }
+        @Test("every column type: records replayed in memory equal the server's tables")
+        func replayEqualsServer() throws {
+            let database = Self.uniqueDatabase("bls_live")
+            let start = Date()
+            let files = try withFullRowMetadata { () throws -> [URL] in
+                let first = try client.currentBinlog()
+                try client.run(LiveWorkload.sql(database: database))
+                return try client.closedBinlogs(since: first).map { URL(fileURLWithPath: $0) }
+            }
+            let run = try ParseRun.parse(files, ["--include", "\(database).*"])
+            #expect(run.status == 0, "\(run.summary)")
+            let records = try run.records()
+            #expect(!records.isEmpty, "no records: \(run.summary)")
 
-    @Test("a binlog cut in the middle of its last rows event: good records, then one error naming file and offset")
-    func truncatedBinlog() throws {
-        let database = Self.uniqueDatabase("bls_damaged")
-        let files = try withFullRowMetadata { () throws -> [URL] in
-            let first = try client.currentBinlog()
-            let values = (1...40).map { "(\($0), 'row \($0) ü')" }.joined(separator: ", ")
-            try client.run(
-                """
-                CREATE DATABASE `\(database)`;
-                CREATE TABLE `\(database)`.t (id INT PRIMARY KEY, v VARCHAR(100)) DEFAULT CHARSET=utf8mb4;
-                INSERT INTO `\(database)`.t VALUES (1001, 'a'), (1002, 'b'), (1003, 'c');
-                UPDATE `\(database)`.t SET v = 'bb' WHERE id = 1002;
-                DELETE FROM `\(database)`.t WHERE id = 1003;
-                INSERT INTO `\(database)`.t VALUES \(values);
-                """)
-            return try client.closedBinlogs(since: first).map { URL(fileURLWithPath: $0) }
-        }
-        let full = try ParseRun.parse(files, ["--include", "\(database).*"])
-        #expect(full.status == 0, "\(full.summary)")
-        let fullLines = full.result.stdoutText.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        let records = try full.records()
-        // The last statement is one rows event of 40 rows: the last event with rows of this database.
-        guard let last = records.last, let path = files.first(where: { $0.lastPathComponent == last.file }) else {
-            Issue.record("no records to damage: \(full.summary)")
-            return
-        }
-        #expect(
-            records.filter { $0.file == last.file && $0.pos == last.pos }.count == 40,
-            "the 40-row insert is one rows event")
+            let envelope = envelopeProblems(records, database: database, files: files, since: start)
+            expectNoProblems(envelope, "record envelopes")
 
-        // Copy the file under its own name (so source.file stays the same) and cut it in the middle of that event.
-        let binlog = try RawBinlog(contentsOf: path)
-        guard let event = binlog.walk().headers.first(where: { $0.pos == last.pos }) else {
-            Issue.record("no event starts at \(last.pos) in \(path.path)")
-            return
-        }
-        let cut = event.pos + event.size / 2
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "binlog-sink-damaged-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let damaged = scratch.appendingPathComponent(last.file)
-        try Data(binlog.bytes.prefix(cut)).write(to: damaged)
-
-        let run = try ParseRun.parse([damaged], ["--include", "\(database).*"])
-        #expect(run.status == 1, "damaged input: exit status 1; \(run.summary)")
-        // Every complete record before the damage, exactly as the undamaged file gives them.
-        let expected = zip(records, fullLines).filter { $0.0.file == last.file && $0.0.pos < event.pos }.map(\.1)
-        let got = run.result.stdoutText.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        #expect(!expected.isEmpty)
-        #expect(got == expected, "records before the damage: expected \(expected.count), got \(got.count)")
-
-        #expect(run.stderrLines.count == 1, "exactly one line on stderr: \(run.stderr)")
-        if let line = run.stderrLines.first {
-            if let error = BinlogSinkErrorLine(line) {
-                #expect(error.file.hasSuffix(last.file), "the error names the file: \(line)")
-                // N is where the damaged event starts or where its bytes ran out.
+            // Row images per operation and table: the same as MariaDB's own decoder finds.
+            var counts: [String: Int] = [:]
+            for record in records { counts["\(record.op.rawValue) \(record.table)", default: 0] += 1 }
+            if let reference = try mariadbBinlogCounts(files, database: database) {
                 #expect(
-                    error.offset >= event.pos && error.offset <= cut,
-                    "offset \(error.offset) should be within the damaged event [\(event.pos), \(cut)]: \(line)")
-            } else {
-                Issue.record("stderr is not `binlog-sink: error: FILE: at offset N: …`: \(line)")
+                    counts == reference,
+                    "row images per op and table: binlog-sink \(counts), mariadb-binlog \(reference)")
+            }
+
+            // Whole-row matching of `before` everywhere (under FULL images that checks every before image against the
+            // replayed row), except t_alter, whose rows change shape with the ALTER: matched by primary key there.
+            let alterKey = "\(database).t_alter"
+            var replayer = RecordReplayer(primaryKey: { $0 == alterKey ? ["id"] : nil })
+            replayer.apply(records)
+            expectNoProblems(replayer.anomalies.map(\.description), "replaying the records")
+
+            for table in LiveWorkload.tables {
+                let serverRows = try client.select(
+                    table.columns.map(LiveComparison.serverExpression),
+                    from: "`\(database)`.`\(table.name)`",
+                    setup: "SET SESSION time_zone = '+00:00'")
+                #expect(!serverRows.isEmpty, "\(table.name) is empty on the server: the workload did not run as meant")
+                let differences = LiveComparison.compare(
+                    table, replayed: replayer.rows("\(database).\(table.name)"),
+                    serverRows: serverRows)
+                expectNoProblems(differences, "\(table.name): replay vs server")
+            }
+
+            // Spot checks of the contract's exact forms, on rows whose values are known.
+            func after(_ table: String, id: Int128) -> JSONObject? {
+                records.last { $0.table == table && $0.after?["id"]?.integerValue == id }?.after
+            }
+            #expect(after("t_float", id: 1)?["f"] == .number("1.1"), "FLOAT 1.1 is written 1.1")
+            #expect(after("t_float", id: 1)?["f"]?.numberText == "1.1")
+            #expect(after("t_int", id: 2)?["bu"]?.numberText == "18446744073709551615")
+            #expect(after("t_bit_year", id: 2)?["y"]?.numberText == "0", "the zero YEAR is 0")
+            #expect(after("t_temporal", id: 8)?["ts3"] == .string("2024-01-01 00:00:00.250"), "TIMESTAMP in UTC")
+            #expect(after("t_bin", id: 1)?["vb"] == .string("AQIAAAA="), "trailing zero bytes kept")
+            #expect(after("t_bin", id: 1)?["b"] == .string("QUIAAAAAAAA="), "BINARY(8) padded with 0x00")
+            #expect(after("t_str", id: 5)?["c"] == .string("NULL"), "the text 'NULL' is not null")
+        }
+
+        @Test("a binlog cut in the middle of its last rows event: good records, then one error naming file and offset")
+        func truncatedBinlog() throws {
+            let database = Self.uniqueDatabase("bls_damaged")
+            let files = try withFullRowMetadata { () throws -> [URL] in
+                let first = try client.currentBinlog()
+                let values = (1...40).map { "(\($0), 'row \($0) ü')" }.joined(separator: ", ")
+                try client.run(
+                    """
+                    CREATE DATABASE `\(database)`;
+                    CREATE TABLE `\(database)`.t (id INT PRIMARY KEY, v VARCHAR(100)) DEFAULT CHARSET=utf8mb4;
+                    INSERT INTO `\(database)`.t VALUES (1001, 'a'), (1002, 'b'), (1003, 'c');
+                    UPDATE `\(database)`.t SET v = 'bb' WHERE id = 1002;
+                    DELETE FROM `\(database)`.t WHERE id = 1003;
+                    INSERT INTO `\(database)`.t VALUES \(values);
+                    """)
+                return try client.closedBinlogs(since: first).map { URL(fileURLWithPath: $0) }
+            }
+            let full = try ParseRun.parse(files, ["--include", "\(database).*"])
+            #expect(full.status == 0, "\(full.summary)")
+            let fullLines = full.result.stdoutText.split(separator: "\n", omittingEmptySubsequences: true).map(
+                String.init)
+            let records = try full.records()
+            // The last statement is one rows event of 40 rows: the last event with rows of this database.
+            guard let last = records.last, let path = files.first(where: { $0.lastPathComponent == last.file }) else {
+                Issue.record("no records to damage: \(full.summary)")
+                return
+            }
+            #expect(
+                records.filter { $0.file == last.file && $0.pos == last.pos }.count == 40,
+                "the 40-row insert is one rows event")
+
+            // Copy the file under its own name (so source.file stays the same) and cut it in the middle of that event.
+            let binlog = try RawBinlog(contentsOf: path)
+            guard let event = binlog.walk().headers.first(where: { $0.pos == last.pos }) else {
+                Issue.record("no event starts at \(last.pos) in \(path.path)")
+                return
+            }
+            let cut = event.pos + event.size / 2
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "binlog-sink-damaged-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let damaged = scratch.appendingPathComponent(last.file)
+            try Data(binlog.bytes.prefix(cut)).write(to: damaged)
+
+            let run = try ParseRun.parse([damaged], ["--include", "\(database).*"])
+            #expect(run.status == 1, "damaged input: exit status 1; \(run.summary)")
+            // Every complete record before the damage, exactly as the undamaged file gives them.
+            let expected = zip(records, fullLines).filter { $0.0.file == last.file && $0.0.pos < event.pos }.map(\.1)
+            let got = run.result.stdoutText.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            #expect(!expected.isEmpty)
+            #expect(got == expected, "records before the damage: expected \(expected.count), got \(got.count)")
+
+            #expect(run.stderrLines.count == 1, "exactly one line on stderr: \(run.stderr)")
+            if let line = run.stderrLines.first {
+                if let error = BinlogSinkErrorLine(line) {
+                    #expect(error.file.hasSuffix(last.file), "the error names the file: \(line)")
+                    // N is where the damaged event starts or where its bytes ran out.
+                    #expect(
+                        error.offset >= event.pos && error.offset <= cut,
+                        "offset \(error.offset) should be within the damaged event [\(event.pos), \(cut)]: \(line)")
+                } else {
+                    Issue.record("stderr is not `binlog-sink: error: FILE: at offset N: …`: \(line)")
+                }
             }
         }
     }

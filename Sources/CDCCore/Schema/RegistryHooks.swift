@@ -23,6 +23,22 @@ public final class RegistryHooks: SchemaHooks {
         let changes = DDLParser.parse(query.query, defaultDatabase: query.database)
         guard !changes.isEmpty else { return }
         let position = SchemaPosition(file: file, offset: offset)
+        if let loader {
+            // A CREATE TABLE without a character set inherits its database's default, which the binlog only
+            // shows when the CREATE DATABASE is in it: ask the server for databases the registry has not seen.
+            for change in changes {
+                guard case .create(let schema) = change, schema.charset == nil, schema.collation == nil,
+                    registry.databaseDefaults[schema.database] == nil,
+                    let defaults = try loader.loadDatabaseDefaults(of: schema.database)
+                else { continue }
+                registry.apply(
+                    [
+                        .databaseDefaults(
+                            database: schema.database, charset: defaults.charset, collation: defaults.collation)
+                    ],
+                    at: position)
+            }
+        }
         for problem in registry.apply(changes, at: position) {
             let statement = String(query.query.prefix(200))
             guard let table = problem.table, let loader else {

@@ -1,1 +1,0 @@
-// Tests for the live source arrive with it (issue 3).

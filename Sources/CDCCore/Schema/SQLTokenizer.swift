@@ -83,7 +83,7 @@ public enum SQLTokenizer {
             case 47 where index + 1 < text.count && text[index + 1] == 42:
                 var start = index + 2
                 if start < text.count && text[start] == 77 && start + 1 < text.count && text[start + 1] == 33 {
-                    start += 1  // /*M!
+                    start += 1  // MariaDB-only form: slash, star, M, bang
                 }
                 if start < text.count && text[start] == 33 && !inExecutableComment {
                     // /*!NNNNN content */: the content is part of the statement.

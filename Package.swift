@@ -39,8 +39,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "BinlogDecoderTests", dependencies: ["BinlogDecoder", "BinlogCompression"]),
-        .testTarget(name: "CDCCoreTests", dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression"]),
+        // Recorded server vectors shared by the unit test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "BinlogDecoderTests", dependencies: ["BinlogDecoder", "BinlogCompression", "TestSupport"]),
+        .testTarget(name: "CDCCoreTests", dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression", "TestSupport"]),
         .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "CDCCore", "BinlogDecoder"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "CDCCore"]),
         // End-to-end tests that run the built `binlog-sink` executable on fixtures and on a live throwaway MariaDB.

@@ -1,4 +1,5 @@
 import BinlogDecoder
+import TestSupport
 import Testing
 
 /// MySQL's binary DECIMAL: sizes, and the exact text of values a real MariaDB wrote (MariaDBRowVectors).

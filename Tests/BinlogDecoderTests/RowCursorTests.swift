@@ -1,6 +1,7 @@
 import BinlogCompression
 import BinlogDecoder
 import Foundation
+import TestSupport
 import Testing
 
 /// Row changes out of real rows events: before/after images, NULLs, MINIMAL images, counts.

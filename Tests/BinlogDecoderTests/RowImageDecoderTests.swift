@@ -1,4 +1,5 @@
 import BinlogDecoder
+import TestSupport
 import Testing
 
 /// Row images as a real MariaDB 10.11 wrote them (MariaDBRowVectors), decoded value by value and checked against the

@@ -1,4 +1,5 @@
 import BinlogDecoder
+import TestSupport
 import Testing
 
 /// TIME2/DATETIME2/TIMESTAMP2 (MySQL 5.6+/MariaDB 10.1+), MySQL 5.5's TIME/DATETIME/TIMESTAMP and MariaDB 5.3's

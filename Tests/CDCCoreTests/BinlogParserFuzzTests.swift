@@ -2,6 +2,7 @@ import BinlogCompression
 import BinlogDecoder
 import CDCCore
 import Foundation
+import TestSupport
 import Testing
 
 /// Damaged binlogs through the whole parse pipeline (BinlogFileReader → EventDecoder → RowCursor → RecordRenderer,

@@ -2,6 +2,7 @@ import BinlogCompression
 import BinlogDecoder
 import CDCCore
 import Foundation
+import TestSupport
 import Testing
 
 /// The parse pipeline on whole files: records as mariadb-binlog shows the rows, file names, GTIDs, filters,

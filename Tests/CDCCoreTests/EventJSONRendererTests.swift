@@ -1,6 +1,7 @@
 import BinlogDecoder
 import CDCCore
 import Foundation
+import TestSupport
 import Testing
 
 /// `parse --events`: one JSON object per event, checked against what `mariadb-binlog -vv` printed for the same

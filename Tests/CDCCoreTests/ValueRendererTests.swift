@@ -1,6 +1,7 @@
 import BinlogDecoder
 import CDCCore
 import Foundation
+import TestSupport
 import Testing
 
 /// Every column type of a real MariaDB 10.11's row images (MariaDBRowVectors), decoded and rendered as

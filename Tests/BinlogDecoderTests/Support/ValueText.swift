@@ -1,4 +1,5 @@
 import BinlogDecoder
+import TestSupport
 
 /// A decoded value with its bytes resolved (ranges point into different arrays in different events), for comparing
 /// rows across events and variants.

@@ -1,5 +1,6 @@
 import BinlogDecoder
 import Foundation
+import TestSupport
 
 /// Decodes the row images of `MariaDBRowVectors` with the decoder under test.
 struct VectorTable {

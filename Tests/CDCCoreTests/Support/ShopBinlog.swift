@@ -1,6 +1,7 @@
 import BinlogDecoder
 import CDCCore
 import Foundation
+import TestSupport
 
 /// The events of `MariaDBShopBinlog`, decoded, and the file written to a temporary folder for the parser.
 struct ShopBinlog {

@@ -1,5 +1,6 @@
 import BinlogDecoder
 import CDCCore
+import TestSupport
 
 /// A table of `MariaDBRowVectors` decoded with the decoder, ready to render.
 struct VectorTable {

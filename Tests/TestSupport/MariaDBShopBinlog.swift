@@ -119,9 +119,9 @@
 ///     #231114 22:13:20 server id 1  end_log_pos 2126 CRC32 0x2abde7ea  Xid = 1373
 ///     # at 2126
 ///     #231114 22:13:20 server id 1  end_log_pos 2173 CRC32 0xbca6760f  Rotate to mysql-bin.000007  pos: 4
-enum MariaDBShopBinlog {
-    static let fileName = "mysql-bin.000006"
-    static let hex =
+public enum MariaDBShopBinlog {
+    public static let fileName = "mysql-bin.000006"
+    public static let hex =
         """
         fe62696e3f23026b0f01000000fc000000000100000000040031302e31312e31392d4d6172696144422d302b64656231
         3275312d6c6f6700000000000000000000000000000000000000000000000013380d000800120004040404120000e400

@@ -6,30 +6,30 @@
 /// `SELECT <select> FROM vec.<name> ORDER BY id` over the text protocol. The table map body (after the 19-byte header,
 /// without the CRC32) and each row image (the WRITE_ROWS_V1 event after its column bitmap: null bitmap, then values)
 /// were cut out of the server's binlog. Nothing here was produced by binlog-sink. Do not edit by hand.
-enum MariaDBRowVectors {
-    struct Row: Sendable {
+public enum MariaDBRowVectors {
+    public struct Row: Sendable {
         /// The VALUES of the INSERT after the id.
-        let values: String
+        public let values: String
         /// The row image, hex: null bitmap over (id, c…), the id as INT, then the column values.
-        let image: String
+        public let image: String
         /// The server's text for each `select` expression (nil: SQL NULL).
-        let text: [String?]
+        public let text: [String?]
     }
 
-    struct Table: Sendable {
-        let name: String
-        let ddl: String
+    public struct Table: Sendable {
+        public let name: String
+        public let ddl: String
         /// The TABLE_MAP_EVENT body, hex.
-        let tableMap: String
-        let select: [String]
-        let rows: [Row]
+        public let tableMap: String
+        public let select: [String]
+        public let rows: [Row]
     }
 
-    static let serverVersion = "10.11.19-MariaDB-0+deb12u1-log"
+    public static let serverVersion = "10.11.19-MariaDB-0+deb12u1-log"
 
-    static func table(_ name: String) -> Table? { tables.first { $0.name == name } }
+    public static func table(_ name: String) -> Table? { tables.first { $0.name == name } }
 
-    static let tables: [Table] = [
+    public static let tables: [Table] = [
         Table(
             name: "t_ints",
             ddl:
@@ -1895,6 +1895,110 @@ enum MariaDBRowVectors {
                     text: ["s07,s08", "384"]),
             ]),
         Table(
+            name: "t_binary4",
+            ddl: "CREATE TABLE t_binary4 (id INT PRIMARY KEY, c BINARY(4))",
+            tableMap: "a000000000000100037665630009745f62696e61727934000203fe02fe040201010002013f04050269640163080100",
+            select: ["HEX(c)"],
+            rows: [
+                Row(
+                    values: "'ab'",
+                    image: "fc01000000026162",
+                    text: ["61620000"]),
+                Row(
+                    values: "X'00000000'",
+                    image: "fc0200000000",
+                    text: ["00000000"]),
+                Row(
+                    values: "X'61000062'",
+                    image: "fc030000000461000062",
+                    text: ["61000062"]),
+                Row(
+                    values: "''",
+                    image: "fc0400000000",
+                    text: ["00000000"]),
+            ]),
+        Table(
+            name: "t_binary1",
+            ddl: "CREATE TABLE t_binary1 (id INT PRIMARY KEY, c BINARY(1))",
+            tableMap: "a100000000000100037665630009745f62696e61727931000203fe02fe010201010002013f04050269640163080100",
+            select: ["HEX(c)"],
+            rows: [
+                Row(
+                    values: "X'00'",
+                    image: "fc0100000000",
+                    text: ["00"]),
+                Row(
+                    values: "'z'",
+                    image: "fc02000000017a",
+                    text: ["7A"]),
+            ]),
+        Table(
+            name: "t_varbinary",
+            ddl: "CREATE TABLE t_varbinary (id INT PRIMARY KEY, c VARBINARY(300))",
+            tableMap: """
+                a20000000000010003766563000b745f76617262696e6172790002030f022c010201010002013f040502696401630801
+                00
+                """,
+            select: ["HEX(c)"],
+            rows: [
+                Row(
+                    values: "X'00ff00'",
+                    image: "fc01000000030000ff00",
+                    text: ["00FF00"]),
+                Row(
+                    values: "REPEAT('x', 300)",
+                    image: """
+                        fc020000002c017878787878787878787878787878787878787878787878787878787878787878787878787878787878
+                        787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878
+                        787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878
+                        787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878
+                        787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878
+                        787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878
+                        78787878787878787878787878787878787878
+                        """,
+                    text: [
+                        "787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878787878"
+                    ]),
+                Row(
+                    values: "''",
+                    image: "fc030000000000",
+                    text: [""]),
+            ]),
+        Table(
+            name: "t_blob",
+            ddl: "CREATE TABLE t_blob (id INT PRIMARY KEY, c BLOB)",
+            tableMap: "a300000000000100037665630006745f626c6f62000203fc01020201010002013f04050269640163080100",
+            select: ["HEX(c)"],
+            rows: [
+                Row(
+                    values: "X'deadbeef'",
+                    image: "fc010000000400deadbeef",
+                    text: ["DEADBEEF"]),
+                Row(
+                    values: "''",
+                    image: "fc020000000000",
+                    text: [""]),
+            ]),
+        Table(
+            name: "t_char10",
+            ddl: "CREATE TABLE t_char10 (id INT PRIMARY KEY, c CHAR(10) CHARACTER SET utf8mb4)",
+            tableMap: "a400000000000100037665630008745f636861723130000203fe02fe280201010002012d04050269640163080100",
+            select: ["c", "HEX(c)"],
+            rows: [
+                Row(
+                    values: "'héllo'",
+                    image: "fc010000000668c3a96c6c6f",
+                    text: ["héllo", "68C3A96C6C6F"]),
+                Row(
+                    values: "''",
+                    image: "fc0200000000",
+                    text: ["", ""]),
+                Row(
+                    values: "'a  '",
+                    image: "fc030000000161",
+                    text: ["a", "61"]),
+            ]),
+        Table(
             name: "t_char255",
             ddl: "CREATE TABLE t_char255 (id INT PRIMARY KEY, c CHAR(255) CHARACTER SET utf8mb4)",
             tableMap: "a500000000000100037665630009745f63686172323535000203fe02cefc0201010002012d04050269640163080100",
@@ -1922,6 +2026,127 @@ enum MariaDBRowVectors {
                     text: [
                         "ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé"
                     ]),
+            ]),
+        Table(
+            name: "t_char100l",
+            ddl: "CREATE TABLE t_char100l (id INT PRIMARY KEY, c CHAR(100) CHARACTER SET latin1)",
+            tableMap:
+                "a60000000000010003766563000a745f636861723130306c000203fe02fe640201010002010804050269640163080100",
+            select: ["c", "HEX(c)"],
+            rows: [
+                Row(
+                    values: "'café'",
+                    image: "fc0100000004636166e9",
+                    text: ["café", "636166E9"])
+            ]),
+        Table(
+            name: "t_varchar",
+            ddl: "CREATE TABLE t_varchar (id INT PRIMARY KEY, c VARCHAR(10) CHARACTER SET latin1)",
+            tableMap: "a700000000000100037665630009745f766172636861720002030f020a000201010002010804050269640163080100",
+            select: ["c", "HEX(c)"],
+            rows: [
+                Row(
+                    values: "'café'",
+                    image: "fc0100000004636166e9",
+                    text: ["café", "636166E9"]),
+                Row(
+                    values: "''",
+                    image: "fc0200000000",
+                    text: ["", ""]),
+            ]),
+        Table(
+            name: "t_varchar300",
+            ddl: "CREATE TABLE t_varchar300 (id INT PRIMARY KEY, c VARCHAR(300) CHARACTER SET utf8mb4)",
+            tableMap: """
+                a80000000000010003766563000c745f766172636861723330300002030f02b0040201010002012d0405026964016308
+                0100
+                """,
+            select: ["c"],
+            rows: [
+                Row(
+                    values: "'日本語'",
+                    image: "fc010000000900e697a5e69cace8aa9e",
+                    text: ["日本語"]),
+                Row(
+                    values: "REPEAT('ab', 150)",
+                    image: """
+                        fc020000002c016162616261626162616261626162616261626162616261626162616261626162616261626162616261
+                        626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261
+                        626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261
+                        626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261
+                        626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261
+                        626162616261626162616261626162616261626162616261626162616261626162616261626162616261626162616261
+                        62616261626162616261626162616261626162
+                        """,
+                    text: [
+                        "abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab"
+                    ]),
+            ]),
+        Table(
+            name: "t_text",
+            ddl: "CREATE TABLE t_text (id INT PRIMARY KEY, c TEXT CHARACTER SET utf8mb4)",
+            tableMap: "a900000000000100037665630006745f74657874000203fc01020201010002012d04050269640163080100",
+            select: ["c"],
+            rows: [
+                Row(
+                    values: "'line1\\nline2 \"q\" \\\\'",
+                    image: "fc0100000011006c696e65310a6c696e653220227122205c",
+                    text: ["line1\nline2 \"q\" \\"]),
+                Row(
+                    values: "''",
+                    image: "fc020000000000",
+                    text: [""]),
+            ]),
+        Table(
+            name: "t_geom",
+            ddl: "CREATE TABLE t_geom (id INT PRIMARY KEY, c GEOMETRY)",
+            tableMap: "aa00000000000100037665630006745f67656f6d000203ff01040201010002013f07010004050269640163080100",
+            select: ["ST_SRID(c)", "HEX(ST_AsWKB(c))"],
+            rows: [
+                Row(
+                    values: "ST_GeomFromText('POINT(1 2)')",
+                    image: "fc0100000019000000000000000101000000000000000000f03f0000000000000040",
+                    text: ["0", "0101000000000000000000F03F0000000000000040"]),
+                Row(
+                    values: "ST_GeomFromText('POINT(1 2)', 4326)",
+                    image: "fc0200000019000000e61000000101000000000000000000f03f0000000000000040",
+                    text: ["4326", "0101000000000000000000F03F0000000000000040"]),
+                Row(
+                    values: "ST_GeomFromText('LINESTRING(0 0,1 1,2 5)', 3857)",
+                    image: """
+                        fc030000003d000000110f000001020000000300000000000000000000000000000000000000000000000000f03f0000
+                        00000000f03f00000000000000400000000000001440
+                        """,
+                    text: [
+                        "3857",
+                        "01020000000300000000000000000000000000000000000000000000000000F03F000000000000F03F00000000000000400000000000001440",
+                    ]),
+                Row(
+                    values: "ST_GeomFromText('POLYGON((0 0,10 0,10 10,0 10,0 0))')",
+                    image: """
+                        fc0400000061000000000000000103000000010000000500000000000000000000000000000000000000000000000000
+                        244000000000000000000000000000002440000000000000244000000000000000000000000000002440000000000000
+                        00000000000000000000
+                        """,
+                    text: [
+                        "0",
+                        "010300000001000000050000000000000000000000000000000000000000000000000024400000000000000000000000000000244000000000000024400000000000000000000000000000244000000000000000000000000000000000",
+                    ]),
+            ]),
+        Table(
+            name: "t_json",
+            ddl: "CREATE TABLE t_json (id INT PRIMARY KEY, c JSON)",
+            tableMap: "ab00000000000100037665630006745f6a736f6e000203fc01040201010002012e04050269640163080100",
+            select: ["c"],
+            rows: [
+                Row(
+                    values: "'{\"a\": [1, 2.5, \"x\"]}'",
+                    image: "fc01000000140000007b2261223a205b312c20322e352c202278225d7d",
+                    text: ["{\"a\": [1, 2.5, \"x\"]}"]),
+                Row(
+                    values: "'null'",
+                    image: "fc02000000040000006e756c6c",
+                    text: ["null"]),
             ]),
     ]
 }

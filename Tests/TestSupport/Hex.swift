@@ -1,10 +1,10 @@
 /// Hex text to bytes for test vectors (whitespace and newlines between digits are ignored).
-enum Hex {
+public enum Hex {
     struct Invalid: Error, CustomStringConvertible {
         var description: String
     }
 
-    static func bytes(_ text: String) throws -> [UInt8] {
+    public static func bytes(_ text: String) throws -> [UInt8] {
         var result: [UInt8] = []
         var high: UInt8?
         for character in text.utf8 {
@@ -27,7 +27,7 @@ enum Hex {
         return result
     }
 
-    static func string(_ bytes: some Sequence<UInt8>) -> String {
+    public static func string(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         for byte in bytes {

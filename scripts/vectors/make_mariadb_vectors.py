@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 """Regenerates the MariaDB test vectors of the unit tests from a throwaway MariaDB:
 
-    Tests/BinlogDecoderTests/Support/MariaDBRowVectors.swift   (row images + SELECT text, decoder-level subset)
-    Tests/CDCCoreTests/Support/MariaDBRowVectors.swift         (all tables)
-    Tests/{BinlogDecoderTests,CDCCoreTests}/Support/MariaDBShopBinlog.swift  (a whole 2 KiB binlog + mariadb-binlog -vv)
+    Tests/TestSupport/MariaDBRowVectors.swift   (row images + SELECT text, every table; both unit test targets use it)
+    Tests/TestSupport/MariaDBShopBinlog.swift   (a whole 2 KiB binlog + mariadb-binlog -vv)
 
 Start a server first (any free port; nothing else may write to it), e.g.:
 
@@ -286,30 +285,30 @@ DOC = '''/// Row images and the server's own text for them, from a throwaway Mar
 /// `SELECT <select> FROM vec.<name> ORDER BY id` over the text protocol. The table map body (after the 19-byte header,
 /// without the CRC32) and each row image (the WRITE_ROWS_V1 event after its column bitmap: null bitmap, then values)
 /// were cut out of the server's binlog. Nothing here was produced by binlog-sink. Do not edit by hand.
-enum MariaDBRowVectors {
-    struct Row: Sendable {
+public enum MariaDBRowVectors {
+    public struct Row: Sendable {
         /// The VALUES of the INSERT after the id.
-        let values: String
+        public let values: String
         /// The row image, hex: null bitmap over (id, c…), the id as INT, then the column values.
-        let image: String
+        public let image: String
         /// The server's text for each `select` expression (nil: SQL NULL).
-        let text: [String?]
+        public let text: [String?]
     }
 
-    struct Table: Sendable {
-        let name: String
-        let ddl: String
+    public struct Table: Sendable {
+        public let name: String
+        public let ddl: String
         /// The TABLE_MAP_EVENT body, hex.
-        let tableMap: String
-        let select: [String]
-        let rows: [Row]
+        public let tableMap: String
+        public let select: [String]
+        public let rows: [Row]
     }
 
-    static let serverVersion = {sv}
+    public static let serverVersion = {sv}
 
-    static func table(_ name: String) -> Table? {{ tables.first {{ $0.name == name }} }}
+    public static func table(_ name: String) -> Table? {{ tables.first {{ $0.name == name }} }}
 
-    static let tables: [Table] = [
+    public static let tables: [Table] = [
 '''
 
 def emit(tables, version, path):
@@ -333,11 +332,7 @@ def emit(tables, version, path):
 
 def emit_all(root):
     d = json.load(open(WORK + "/vectors.json"))
-    decoder_tables = [t for t in d["tables"] if not any(t["name"].startswith(p) for p in
-                      ("t_binary", "t_varbinary", "t_blob", "t_char", "t_varchar", "t_text", "t_geom", "t_json"))
-                      or t["name"] in ("t_char255",)]
-    emit(decoder_tables, d["server_version"], root + "/Tests/BinlogDecoderTests/Support/MariaDBRowVectors.swift")
-    emit(d["tables"], d["server_version"], root + "/Tests/CDCCoreTests/Support/MariaDBRowVectors.swift")
+    emit(d["tables"], d["server_version"], root + "/Tests/TestSupport/MariaDBRowVectors.swift")
 
     # The small whole binlog of phase 2.
     data = open(WORK + "/shop.binlog", "rb").read()
@@ -358,10 +353,9 @@ def emit_all(root):
         if line.startswith("# at ") or line.startswith("###") or line.startswith("#Q>") or ("server id" in line and line.startswith("#")):
             line = line.replace("\t", " ")
             lines.append("///     %s\n" % line)
-    lines.append("enum MariaDBShopBinlog {\n    static let fileName = %s\n" % lit(ev["file"]))
-    lines.append("    static let hex =\n        " + wrap_hex(data.hex(), 8) + "\n}\n")
-    open(root + "/Tests/CDCCoreTests/Support/MariaDBShopBinlog.swift", "w").write("".join(lines))
-    open(root + "/Tests/BinlogDecoderTests/Support/MariaDBShopBinlog.swift", "w").write("".join(lines))
+    lines.append("public enum MariaDBShopBinlog {\n    public static let fileName = %s\n" % lit(ev["file"]))
+    lines.append("    public static let hex =\n        " + wrap_hex(data.hex(), 8) + "\n}\n")
+    open(root + "/Tests/TestSupport/MariaDBShopBinlog.swift", "w").write("".join(lines))
 
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)

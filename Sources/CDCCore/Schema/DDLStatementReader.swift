@@ -236,6 +236,24 @@ struct DDLStatementReader {
     ]
 
     /// One comma-separated alteration; false when it is not understood.
+    /// Table options up to `end` (`DEFAULT CHARSET=…`, `COLLATE …`, among others it skips): one default-charset
+    /// change when any is there.
+    mutating func readDefaultCharset(until end: Int, into ops: inout [AlterOp]) {
+        var charset: String?
+        var collation: String?
+        while at < end {
+            if let (newCharset, newCollation) = charsetOption() {
+                charset = newCharset ?? charset
+                collation = newCollation ?? collation
+            } else {
+                at += 1
+            }
+        }
+        if charset != nil || collation != nil {
+            ops.append(.defaultCharset(charset: charset, collation: collation))
+        }
+    }
+
     mutating func readAlterSpec(_ spec: Range<Int>, into ops: inout [AlterOp]) -> Bool {
         at = spec.lowerBound
         let specEnd = spec.upperBound
@@ -327,36 +345,12 @@ struct DDLStatementReader {
             return true
         case "default", "character", "charset", "collate":
             at -= 1
-            var charset: String?
-            var collation: String?
-            while at < specEnd {
-                if let (newCharset, newCollation) = charsetOption() {
-                    charset = newCharset ?? charset
-                    collation = newCollation ?? collation
-                } else {
-                    at += 1
-                }
-            }
-            if charset != nil || collation != nil {
-                ops.append(.defaultCharset(charset: charset, collation: collation))
-            }
+            readDefaultCharset(until: specEnd, into: &ops)
             return true
         default:
             guard Self.ignoredAlterWords.contains(word) else { return false }
             // Table options may be space-separated: ENGINE=InnoDB DEFAULT CHARSET=latin1.
-            var charset: String?
-            var collation: String?
-            while at < specEnd {
-                if let (newCharset, newCollation) = charsetOption() {
-                    charset = newCharset ?? charset
-                    collation = newCollation ?? collation
-                } else {
-                    at += 1
-                }
-            }
-            if charset != nil || collation != nil {
-                ops.append(.defaultCharset(charset: charset, collation: collation))
-            }
+            readDefaultCharset(until: specEnd, into: &ops)
             return true
         }
     }

@@ -32,10 +32,18 @@ let package = Package(
         // SQLite: positions and schema history, updated atomically.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "StateStore", dependencies: ["CDCCore", "CSQLite"]),
+        // librdkafka (Debian's librdkafka-dev): the Kafka sink. CKafkaShims declares what Debian's headers lack
+        // (the mock cluster's fault injection, exported by the library) and wraps variadic calls.
+        .systemLibrary(name: "CKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(name: "CKafkaShims", dependencies: ["CKafka"]),
+        .target(name: "KafkaSink", dependencies: ["CDCCore", "CKafka", "CKafkaShims"]),
+        // hiredis (Debian's libhiredis-dev): the Redis sink.
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(name: "RedisSink", dependencies: ["CDCCore", "CHiredis"]),
         .executableTarget(
             name: "binlog-sink",
             dependencies: [
-                "BinlogDecoder", "CDCCore", "BinlogCompression", "MySQLSource", "StateStore",
+                "BinlogDecoder", "CDCCore", "BinlogCompression", "MySQLSource", "StateStore", "KafkaSink", "RedisSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +53,8 @@ let package = Package(
         .testTarget(name: "CDCCoreTests", dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression", "TestSupport"]),
         .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "CDCCore", "BinlogDecoder"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "CDCCore"]),
+        .testTarget(name: "KafkaSinkTests", dependencies: ["KafkaSink", "CDCCore", "CKafka", "CKafkaShims"]),
+        .testTarget(name: "RedisSinkTests", dependencies: ["RedisSink", "CDCCore", "CHiredis"]),
         // End-to-end tests that run the built `binlog-sink` executable on fixtures and on a live throwaway MariaDB.
         .testTarget(name: "BinlogSinkTests", dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression"]),
     ],

@@ -9,6 +9,11 @@ public struct CDCError: Error, Sendable, CustomStringConvertible {
         case decode
         /// A bad argument or setting.
         case usage
+        /// The sink refused records permanently (authorization, a message too large, …): nothing past them is
+        /// checkpointed.
+        case sink
+        /// The saved state cannot be used (locked by another run, damaged, from another server).
+        case state
     }
 
     public var code: Code

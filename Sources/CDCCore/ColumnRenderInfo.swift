@@ -62,6 +62,17 @@ public final class TableRenderInfo: @unchecked Sendable {
     /// MySQL JSON columns need the order-dependent document cache (partial updates): rendered in order.
     public let hasJSONColumns: Bool
     public let columns: [ColumnRenderInfo]
+    /// The output format's per-table state (`RecordEncoder.prepare`), copied with the info.
+    public var encoding: (any TableEncoding)?
+    /// Column indices of the message key: the primary key, or every column when there is none.
+    public let keyColumns: [Int]
+
+    /// A copy for another thread (same map and encoding, own counters).
+    public func copy() -> TableRenderInfo {
+        let copy = TableRenderInfo(map: map)
+        copy.encoding = encoding
+        return copy
+    }
 
     public init(map: TableMap) {
         self.map = map
@@ -74,5 +85,7 @@ public final class TableRenderInfo: @unchecked Sendable {
         qualifiedName = "\(map.database).\(map.table)"
         hasJSONColumns = map.columns.contains { $0.type == .json }
         columns = map.columns.enumerated().map { ColumnRenderInfo(column: $1, index: $0) }
+        let key = map.primaryKey.filter { $0 < map.columns.count }
+        keyColumns = key.isEmpty ? Array(0..<map.columns.count) : key
     }
 }

@@ -52,7 +52,7 @@ public struct RecordRenderer: Sendable {
     public func append(
         _ operation: Operation, table: TableRenderInfo, before: [ColumnValue]?, after: [ColumnValue]?,
         bytes: [UInt8], side: [UInt8] = [], source: Source,
-        into out: inout OutputBuffer
+        into out: inout OutputBuffer, newline: Bool = true
     ) throws(DecodeError) {
         JSONOutput.appendLiteral(operation.literal, into: &out)
         out.append(contentsOf: table.dbAndTable)
@@ -84,7 +84,27 @@ public struct RecordRenderer: Sendable {
         JSONOutput.append(source.position, into: &out)
         out.append(58)
         JSONOutput.append(UInt64(source.row), into: &out)
-        JSONOutput.appendLiteral("\"}\n", into: &out)
+        JSONOutput.appendLiteral("\"}", into: &out)
+        if newline { out.append(10) }
+    }
+
+    /// Appends `{"col":value,…}` of the given columns of one image (absent columns are left out).
+    public func appendColumns(
+        _ indices: [Int], of values: [ColumnValue], table: TableRenderInfo, bytes: [UInt8], side: [UInt8],
+        into out: inout OutputBuffer
+    ) throws(DecodeError) {
+        out.append(123)
+        var first = true
+        for index in indices where index < values.count && index < table.columns.count {
+            let value = values[index]
+            if case .absent = value { continue }
+            if !first { out.append(44) }
+            first = false
+            let info = table.columns[index]
+            out.append(contentsOf: info.key)
+            try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &out)
+        }
+        out.append(125)
     }
 
     private func appendImage(

@@ -13,6 +13,8 @@ enum ErrorReporter {
         case .decode: return ExitCode(1)
         case .io: return ExitCode(2)
         case .usage: return ExitCode(64)
+        case .sink: return ExitCode(3)
+        case .state: return ExitCode(4)
         }
     }
 

@@ -1,0 +1,3 @@
+import CDCCore
+
+// The Kafka sink (librdkafka) lives in this module.

@@ -1,0 +1,3 @@
+import CDCCore
+
+// The Redis sink (hiredis) lives in this module.

@@ -1,0 +1,78 @@
+import ArgumentParser
+import CDCCore
+
+/// Where records go and how they are encoded: the options `run` (and later `snapshot`) share.
+struct SinkOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Where records go: stdout, file:DIR, kafka://HOST:PORT[,HOST:PORT…] or redis://HOST:PORT[/DB][?mode=stream|hash].",
+            valueName: "url"))
+    var sink: String = "stdout"
+
+    @Option(help: "Record format: json (native), debezium (Debezium's JSON envelope) or avro (Confluent wire format).")
+    var format: String = "json"
+
+    @Option(help: "Seconds between checkpoints (the sink is flushed and the position saved).")
+    var checkpointInterval: Double = 1
+
+    @Flag(help: "Also write a BEGIN and an END marker record around each source transaction.")
+    var transactionMarkers = false
+
+    // MARK: file sink
+
+    @Option(help: "file sink: per-table (DIR/<db>.<table>.jsonl) or single (DIR/changes.jsonl).")
+    var fileLayout: String = "per-table"
+
+    @Option(help: "file sink: start a new segment when the open one reaches this many bytes (0: never).")
+    var fileMaxBytes: UInt64 = 256 << 20
+
+    @Option(help: "file sink: start a new segment when the open one is this many seconds old (0: never).")
+    var fileMaxSeconds: Double = 0
+
+    // MARK: Kafka sink
+
+    @Option(help: "kafka sink: topic name template; {db} and {table} are replaced.")
+    var topic: String = "cdc.{db}.{table}"
+
+    @Option(
+        name: .customLong("kafka-property"),
+        help: ArgumentHelp("kafka sink: a librdkafka property (repeatable).", valueName: "name=value"))
+    var kafkaProperties: [String] = []
+
+    @Flag(help: "kafka sink: write a tombstone (null value) after each delete record.")
+    var tombstones = false
+
+    @Flag(help: "kafka sink: commit each source transaction's records and the checkpoint in one Kafka transaction.")
+    var kafkaTransactions = false
+
+    // MARK: Redis sink
+
+    @Option(help: "redis sink: read the AUTH password from this file (else REDISCLI_AUTH).")
+    var redisPasswordFile: String?
+
+    @Option(help: "redis sink, stream mode: trim each stream to about this many entries (XADD MAXLEN ~).")
+    var redisMaxlen: UInt64?
+
+    // MARK: Avro
+
+    @Option(help: "avro format: a Confluent-compatible schema registry to register schemas with (else embedded).")
+    var schemaRegistryUrl: String?
+
+    @Option(help: "avro format: serve the embedded registry's read API (Confluent REST) on HOST:PORT.")
+    var registryListen: String?
+
+    func validate() throws {
+        guard checkpointInterval > 0, checkpointInterval <= 3600 else {
+            throw ValidationError("--checkpoint-interval must be more than 0 and at most 3600 seconds")
+        }
+        guard ["json", "debezium", "avro"].contains(format) else {
+            throw ValidationError("--format \(format): use json, debezium or avro")
+        }
+        guard ["per-table", "single"].contains(fileLayout) else {
+            throw ValidationError("--file-layout \(fileLayout): use per-table or single")
+        }
+        for property in kafkaProperties where !property.contains("=") {
+            throw ValidationError("--kafka-property \(property): use name=value (e.g. compression.type=lz4)")
+        }
+    }
+}

@@ -16,21 +16,44 @@ public final class BinlogParser {
         /// Decode every row but render nothing (the decoder's throughput, for benchmarks).
         public var decodeOnly = false
         public var verifyChecksums = true
+        /// Records of the first transaction to skip: a run resumed inside a transaction (`PipelineCheckpoint`)
+        /// starts at the transaction's first event and skips the records already delivered.
+        public var skipRecords: UInt64 = 0
+        /// How often `onCheckpoint` runs (after the sink has flushed everything handed to it).
+        public var checkpointInterval: Duration = .seconds(1)
 
         public init() {}
+    }
+
+    /// Where in a source transaction the last event left the reader.
+    private enum TransactionState {
+        /// Between transactions.
+        case none
+        /// After a GTID event that a BEGIN (or, for a DDL, the statement itself) follows.
+        case afterGTID
+        /// Inside BEGIN … COMMIT (or a MariaDB GTID that opens a transaction).
+        case open
     }
 
     public let options: Options
     public private(set) var statistics = ParseStatistics()
     private let decompressor: (any Decompressor)?
     private let crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)?
-    private let output: OutputWriter
-    private let renderer = RecordRenderer()
+    private let sink: any RecordSink
+    private let encoder: any RecordEncoder
+    /// Events mode writes here (the stream sink's writer).
+    private let eventsWriter: OutputWriter?
+    /// Called (on this thread) after the sink flushed everything handed to it: the caller saves the position.
+    public var onCheckpoint: ((PipelineCheckpoint) throws(CDCError) -> Void)?
+    /// The last checkpoint passed to `onCheckpoint`.
+    public private(set) var lastCheckpoint: PipelineCheckpoint?
+    private var transactionState = TransactionState.none
     /// Per table id: the map the render info was built for, and the info (nil when the filter excludes it).
     private var renderInfos: [UInt64: (map: TableMap, info: TableRenderInfo?)] = [:]
     private var before: [ColumnValue] = []
     private var after: [ColumnValue] = []
     private var gtid: [UInt8]?
+    private var gtidText: String?
     private var temporalHints = LegacyTemporalHints()
     /// JSON documents of recent rows, to complete partial JSON updates logged with a minimal before image.
     private let jsonDocuments = JSONDocumentCache()
@@ -41,14 +64,27 @@ public final class BinlogParser {
     private var pool: RowRenderPool?
     private var fileName = ""
 
+    /// Records go to `sink`, encoded by `encoder`.
     public init(
+        options: Options, sink: any RecordSink, encoder: any RecordEncoder = JSONRecordEncoder(),
+        decompressor: (any Decompressor)?, crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)? = nil
+    ) {
+        self.options = options
+        self.sink = sink
+        self.encoder = encoder
+        self.eventsWriter = (sink as? StreamSink)?.writer
+        self.decompressor = decompressor
+        self.crc32 = crc32
+    }
+
+    /// JSON Lines records (or events) to `output`.
+    public convenience init(
         options: Options, output: OutputWriter, decompressor: (any Decompressor)?,
         crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)? = nil
     ) {
-        self.options = options
-        self.output = output
-        self.decompressor = decompressor
-        self.crc32 = crc32
+        self.init(
+            options: options, sink: StreamSink(writer: output, separator: [10]), decompressor: decompressor,
+            crc32: crc32)
     }
 
     /// Parses `paths` in order. Throws `CDCError` (with file and offset) at the first damage.
@@ -68,18 +104,29 @@ public final class BinlogParser {
             statistics.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         }
         defer { collectRowCounts() }
-        let pool = options.eventsMode ? nil : RowRenderPool(output: output, decodeOnly: options.decodeOnly, workers: 2)
+        if options.eventsMode && eventsWriter == nil {
+            throw CDCError(.usage, "events mode writes to a stream (stdout or a file), not to \(sink.description)")
+        }
+        let pool =
+            options.eventsMode
+            ? nil
+            : RowRenderPool(
+                sink: sink, encoder: encoder, decodeOnly: options.decodeOnly, workers: 2,
+                skipRecords: options.skipRecords)
         self.pool = pool
         defer {
             statistics.records = pool?.records ?? statistics.records
             self.pool = nil
         }
+        var lastCheckpoint = clock.now
         do {
             var decoder = newDecoder()
             var currentFile: String?
-            let deliver: () throws(CDCError) -> Void = { [output] () throws(CDCError) in
-                try pool?.drain()
-                try output.flush()
+            // Before the source waits for the server: everything rendered reaches the sink and is flushed, so
+            // records are delivered as they are committed; a checkpoint follows when one is due.
+            let deliver: () throws(CDCError) -> Void = { () throws(CDCError) in
+                try self.checkpoint()
+                lastCheckpoint = clock.now
             }
             while let next = try source.nextEvent(beforeWaiting: deliver) {
                 if next.file != currentFile {
@@ -90,21 +137,34 @@ public final class BinlogParser {
                     currentFile = next.file
                 }
                 try handle(next, decoder: &decoder)
-                try output.flushIfFull()
+                try eventsWriter?.flushIfFull()
+                if onCheckpoint != nil, clock.now - lastCheckpoint >= options.checkpointInterval {
+                    try checkpoint()
+                    lastCheckpoint = clock.now
+                }
             }
-            try pool?.drain()
+            try checkpoint()
         } catch {
-            // Write everything decoded before the damage (an earlier error in a batch wins).
+            // Hand over everything decoded before the damage (an earlier error in a batch wins); no checkpoint.
             do {
                 try pool?.drain()
             } catch let earlier {
-                try? output.flush()
+                try? sink.flush()
                 throw earlier
             }
-            try? output.flush()
+            try? sink.flush()
             throw error
         }
-        try output.flush()
+    }
+
+    /// Hands every rendered record to the sink, flushes it, and reports the checkpoint.
+    private func checkpoint() throws(CDCError) {
+        try pool?.drain()
+        try sink.flush()
+        guard let pool, let onCheckpoint else { return }
+        let checkpoint = pool.checkpoint
+        try onCheckpoint(checkpoint)
+        lastCheckpoint = checkpoint
     }
 
     private func newDecoder() -> EventDecoder {
@@ -125,6 +185,8 @@ public final class BinlogParser {
         for (_, cached) in renderInfos { retire(cached.info) }
         renderInfos.removeAll(keepingCapacity: true)
         gtid = nil
+        gtidText = nil
+        transactionState = .none
     }
 
     private func handle(_ next: SourceEvent, decoder: inout EventDecoder) throws(CDCError) {
@@ -134,7 +196,8 @@ public final class BinlogParser {
         } catch {
             throw CDCError.decode(error, file: next.label)
         }
-        try handle(event, bytes: next.bytes, decoder: &decoder, path: next.label)
+        try handle(
+            event, bytes: next.bytes, decoder: &decoder, path: next.label, end: next.offset + UInt64(next.bytes.count))
         if case .transactionPayload(let payload) = event.body {
             try handlePayload(payload, outer: event, bytes: next.bytes, decoder: &decoder, path: next.label)
         }
@@ -149,8 +212,10 @@ public final class BinlogParser {
             var rowBase = 0
             while let innerBytes = try inner.next() {
                 let event = try decoder.decode(innerBytes, offset: outer.offset, inPayload: true)
-                rowBase += try handle(event, bytes: innerBytes, decoder: &decoder, path: path, rowBase: rowBase)
-                try output.flushIfFull()
+                rowBase += try handle(
+                    event, bytes: innerBytes, decoder: &decoder, path: path, rowBase: rowBase,
+                    end: outer.offset + UInt64(bytes.count))
+                try eventsWriter?.flushIfFull()
             }
         } catch let error as DecodeError {
             throw CDCError.decode(error.at(offset: outer.offset, eventType: outer.header.type.rawValue), file: path)
@@ -165,7 +230,7 @@ public final class BinlogParser {
     @discardableResult
     private func handle(
         _ event: BinlogEvent, bytes: [UInt8], decoder: inout EventDecoder, path: String,
-        rowBase: Int = 0
+        rowBase: Int = 0, end: UInt64
     ) throws(CDCError) -> Int {
         statistics.events += 1
         if !event.inPayload { statistics.bytes += UInt64(bytes.count) }
@@ -174,12 +239,30 @@ public final class BinlogParser {
         switch event.body {
         case .mysqlGTID(let gtidEvent):
             gtid = gtidEvent.gtid.map { Array($0.description.utf8) }
+            gtidText = gtidEvent.gtid.map(\.description)
+            beginTransaction(at: event.offset, state: .afterGTID)
         case .mariaGTID(let gtidEvent):
             gtid = Array(gtidEvent.gtid.description.utf8)
+            gtidText = gtidEvent.gtid.description
+            beginTransaction(at: event.offset, state: gtidEvent.isStandalone ? .afterGTID : .open)
         case .query(let query):
             temporalHints.observe(query: query.query, defaultDatabase: query.database)
             try schemaHooks?.observe(query, file: fileName, offset: event.offset)
+            if query.query == "BEGIN" {
+                if transactionState == .none { beginTransaction(at: event.offset, state: .open) }
+                transactionState = .open
+            } else if transactionState != .open || query.query == "COMMIT" || query.query == "ROLLBACK" {
+                // A statement outside BEGIN … COMMIT (DDL) is a transaction of its own.
+                endTransaction(next: end)
+            }
+        case .xid:
+            endTransaction(next: end)
         case .tableMap(var map):
+            if transactionState == .none {
+                // Old servers write no BEGIN before row events: the table map opens the transaction.
+                beginTransaction(at: event.offset, state: .open)
+            }
+            transactionState = .open
             if let hinted = temporalHints.apply(to: map) {
                 map = hinted
                 decoder.updateTableMap(map)
@@ -193,7 +276,7 @@ public final class BinlogParser {
                 retire(cached.info)
             }
             let info =
-                options.filter.accepts(database: map.database, table: map.table) ? TableRenderInfo(map: map) : nil
+                options.filter.accepts(database: map.database, table: map.table) ? try makeInfo(map) : nil
             renderInfos[map.tableID] = (map, info)
         case .rows(let rowsEvent):
             if let pool {
@@ -204,8 +287,8 @@ public final class BinlogParser {
         default:
             break
         }
-        if options.eventsMode {
-            EventJSONRenderer.append(event, bytes: bytes, file: fileNameJSON, rows: rows, into: &output.buffer)
+        if options.eventsMode, let eventsWriter {
+            EventJSONRenderer.append(event, bytes: bytes, file: fileNameJSON, rows: rows, into: &eventsWriter.buffer)
         }
         switch event.body {
         case .xid:
@@ -216,6 +299,17 @@ public final class BinlogParser {
             break
         }
         return rows
+    }
+
+    private func beginTransaction(at offset: UInt64, state: TransactionState) {
+        transactionState = state
+        pool?.mark(.begin(SchemaPosition(file: fileName, offset: offset)))
+    }
+
+    private func endTransaction(next: UInt64) {
+        transactionState = .none
+        pool?.mark(.commit(next: SchemaPosition(file: fileName, offset: next), gtid: gtidText))
+        gtidText = nil
     }
 
     private func countRows(_ rowsEvent: RowsEvent, decoder: EventDecoder) -> Int {
@@ -258,7 +352,7 @@ public final class BinlogParser {
             info = included
         } else {
             guard options.filter.accepts(database: map.database, table: map.table) else { return try skip() }
-            info = TableRenderInfo(map: map)
+            info = try makeInfo(map)
             retiredInfos.append(info)
         }
         let operation: RecordRenderer.Operation
@@ -272,6 +366,7 @@ public final class BinlogParser {
             source: RecordRenderer.Source(
                 serverID: event.header.serverID, file: fileNameJSON, position: event.offset,
                 row: rowBase, gtid: gtid, timestamp: event.header.timestamp),
+            origin: RecordBatch.Origin(file: fileName, gtid: gtidText),
             offset: event.offset, eventType: event.header.type.rawValue, path: path,
             crc32: crc32 ?? { CRC32.update(0, $0) })
         let inOrder = event.inPayload || (info.hasJSONColumns && !options.decodeOnly)
@@ -279,18 +374,27 @@ public final class BinlogParser {
             try pool.add(job)
             return 0
         }
-        var out = OutputBuffer(capacity: 4096)
-        let (count, failure) = job.run(
+        var out = RenderedRecords(capacity: 4096)
+        let failure = job.run(
             into: &out, before: &before, after: &after, decodeOnly: options.decodeOnly,
-            documents: options.decodeOnly ? nil : jsonDocuments, info: info)
-        job.prerendered = out.array
-        job.prerenderedCount = count
+            documents: options.decodeOnly ? nil : jsonDocuments, info: info, encoder: encoder,
+            keys: sink.wantsKeys, table: 0, origin: 0)
+        let count = out.rows
+        job.prerendered = PrerenderedRecords(
+            values: out.values.array, keys: out.keys.array, records: out.records, rows: out.rows)
         try pool.add(job)
         if let failure {
             try pool.drain()
             throw failure
         }
         return count
+    }
+
+    /// A table version's render info, prepared for the output format.
+    private func makeInfo(_ map: TableMap) throws(CDCError) -> TableRenderInfo {
+        let info = TableRenderInfo(map: map)
+        try encoder.prepare(info)
+        return info
     }
 
     /// Render infos are rebuilt per file and when a table changes: their counts are folded in before that.

@@ -1,49 +1,73 @@
 import BinlogDecoder
 import Dispatch
 
-/// Renders rows events on worker threads while the parser's thread keeps reading and decoding events, and writes
-/// the results strictly in binlog order. Memory is bounded: at most `maxInFlight` batches of about
-/// `batchInputBytes` of events each are in flight; the reader waits for the oldest when that is reached.
+/// Renders rows events on worker threads while the parser's thread keeps reading and decoding events, and hands
+/// the records to the sink strictly in binlog order. Memory is bounded: at most `maxInFlight` batches of about
+/// `batchInputBytes` of events each are in flight; the reader waits for the oldest when that is reached (and the
+/// sink's `write` blocking slows the reader the same way: backpressure).
+///
+/// The hand-over stage also keeps the checkpoint: which transactions are complete in what was handed over.
 final class RowRenderPool {
     static let batchInputBytes = 512 << 10
     static let maxJobsPerBatch = 4096
     let maxInFlight: Int
     let decodeOnly: Bool
-    private let output: OutputWriter
+    private let sink: any RecordSink
+    private let encoder: any RecordEncoder
+    private let keys: Bool
     private var current: RenderBatch
     private var inFlight: [RenderBatch] = []
     private let queue = DispatchQueue(label: "binlog-sink.render", attributes: .concurrent)
+    /// Records handed to the sink.
     private(set) var records = 0
+    /// As of what was handed to the sink.
+    private(set) var checkpoint = PipelineCheckpoint()
+    /// Records of the first transaction a resumed run skips (they were delivered before the restart).
+    private var skipRemaining: UInt64
+    private var skipping: Bool
 
-    init(output: OutputWriter, decodeOnly: Bool, workers: Int) {
-        self.output = output
+    init(sink: any RecordSink, encoder: any RecordEncoder, decodeOnly: Bool, workers: Int, skipRecords: UInt64 = 0) {
+        self.sink = sink
+        self.encoder = encoder
+        self.keys = sink.wantsKeys
         self.decodeOnly = decodeOnly
         self.maxInFlight = max(2, workers * 2)
-        self.current = RenderBatch(decodeOnly: decodeOnly)
+        self.skipRemaining = skipRecords
+        self.skipping = skipRecords > 0
+        self.current = RenderBatch(decodeOnly: decodeOnly, encoder: encoder, keys: sink.wantsKeys)
     }
 
     func add(_ job: RowsJob) throws(CDCError) {
         current.jobs.append(job)
-        current.inputBytes += job.prerendered?.count ?? job.event.rows.count
+        current.inputBytes += job.prerendered?.values.count ?? job.event.rows.count
         if current.inputBytes >= Self.batchInputBytes || current.jobs.count >= Self.maxJobsPerBatch {
             try submit()
         }
     }
 
+    /// Places a transaction boundary after the jobs added so far.
+    func mark(_ marker: TransactionMarker) {
+        current.markers.append((current.jobs.count, marker))
+    }
+
     /// Hands the current batch to a worker (waiting for the oldest when too many are in flight).
     func submit() throws(CDCError) {
-        guard !current.jobs.isEmpty else { return }
+        guard !current.jobs.isEmpty || !current.markers.isEmpty else { return }
         while inFlight.count >= maxInFlight { try writeOldest() }
         let batch = current
-        current = RenderBatch(decodeOnly: decodeOnly)
+        current = RenderBatch(decodeOnly: decodeOnly, encoder: encoder, keys: keys)
         inFlight.append(batch)
+        if batch.jobs.isEmpty {
+            batch.done.signal()
+            return
+        }
         queue.async {
             batch.run()
             batch.done.signal()
         }
     }
 
-    /// Waits for every batch and writes them; throws the first error in binlog order.
+    /// Waits for every batch and hands it to the sink; throws the first error in binlog order.
     func drain() throws(CDCError) {
         try submit()
         while !inFlight.isEmpty { try writeOldest() }
@@ -52,19 +76,63 @@ final class RowRenderPool {
     private func writeOldest() throws(CDCError) {
         let batch = inFlight.removeFirst()
         batch.done.wait()
-        output.buffer.append(contentsOf: batch.output.bytes)
-        for (index, count) in batch.rows.enumerated() {
+        // Records before the damaged event are handed over; the batches behind it are forgotten.
+        let jobsDone = batch.recordCounts.count
+        for index in 0..<jobsDone {
             let job = batch.jobs[index]
-            job.info.rowCounts[job.operation.index] += count
-            records += count
+            job.info.rowCounts[job.operation.index] += batch.rows[index]
         }
+        try hand(batch, jobsDone: jobsDone)
         if let error = batch.error {
-            // Nothing after the damaged event may be written: forget the batches behind it.
             for later in inFlight { later.done.wait() }
             inFlight.removeAll()
-            current = RenderBatch(decodeOnly: decodeOnly)
+            current = RenderBatch(decodeOnly: decodeOnly, encoder: encoder, keys: keys)
             throw error
         }
-        try output.flushIfFull()
+    }
+
+    /// Turns a rendered batch into a `RecordBatch` for the sink, skipping what a resumed run delivered before, and
+    /// moves the checkpoint over its transaction markers.
+    private func hand(_ batch: RenderBatch, jobsDone: Int) throws(CDCError) {
+        // Records before each job.
+        var offsets = [Int](repeating: 0, count: batch.jobs.count + 1)
+        for index in 0..<batch.jobs.count {
+            offsets[index + 1] = offsets[index] + (index < jobsDone ? batch.recordCounts[index] : 0)
+        }
+        let total = batch.output.records.count
+        var drop = 0
+        if skipping {
+            let firstCommit = batch.markers.first { if case .commit = $0.marker { return true } else { return false } }
+            let limit = firstCommit.map { offsets[min($0.job, batch.jobs.count)] } ?? total
+            drop = Int(min(skipRemaining, UInt64(limit)))
+            skipRemaining -= UInt64(drop)
+            if firstCommit != nil || skipRemaining == 0 { skipping = false }
+        }
+        var commits: [RecordBatch.Commit] = []
+        var seen = 0
+        // After a damaged event, only the markers before it count.
+        let lastMarker = batch.error == nil ? batch.jobs.count : jobsDone - 1
+        for (job, marker) in batch.markers where job <= lastMarker {
+            let before = offsets[job]
+            if checkpoint.transaction != nil { checkpoint.transaction?.records += UInt64(before - seen) }
+            seen = before
+            switch marker {
+            case .begin(let start):
+                checkpoint.transaction = PipelineCheckpoint.OpenTransaction(start: start, records: 0)
+            case .commit(let next, let gtid):
+                checkpoint.transaction = nil
+                checkpoint.next = next
+                checkpoint.gtid = gtid ?? checkpoint.gtid
+                commits.append(RecordBatch.Commit(recordsBefore: max(0, before - drop), next: next, gtid: gtid))
+            }
+        }
+        if checkpoint.transaction != nil { checkpoint.transaction?.records += UInt64(total - seen) }
+        guard total > drop || !commits.isEmpty else { return }
+        let kept = drop == 0 ? batch.output.records : Array(batch.output.records[drop...])
+        records += kept.count
+        try sink.write(
+            RecordBatch(
+                values: batch.output.values.array, keys: batch.output.keys.array, records: kept, tables: batch.tables,
+                origins: batch.origins, commits: commits))
     }
 }

@@ -21,6 +21,8 @@ public final class BinlogParser {
         public var skipRecords: UInt64 = 0
         /// How often `onCheckpoint` runs (after the sink has flushed everything handed to it).
         public var checkpointInterval: Duration = .seconds(1)
+        /// The checkpoint before the first record (the saved one, or where the source starts).
+        public var initialCheckpoint: PipelineCheckpoint?
 
         public init() {}
     }
@@ -112,7 +114,7 @@ public final class BinlogParser {
             ? nil
             : RowRenderPool(
                 sink: sink, encoder: encoder, decodeOnly: options.decodeOnly, workers: 2,
-                skipRecords: options.skipRecords)
+                skipRecords: options.skipRecords, initial: options.initialCheckpoint ?? PipelineCheckpoint())
         self.pool = pool
         defer {
             statistics.records = pool?.records ?? statistics.records

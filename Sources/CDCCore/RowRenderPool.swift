@@ -26,7 +26,11 @@ final class RowRenderPool {
     private var skipRemaining: UInt64
     private var skipping: Bool
 
-    init(sink: any RecordSink, encoder: any RecordEncoder, decodeOnly: Bool, workers: Int, skipRecords: UInt64 = 0) {
+    init(
+        sink: any RecordSink, encoder: any RecordEncoder, decodeOnly: Bool, workers: Int, skipRecords: UInt64 = 0,
+        initial: PipelineCheckpoint = PipelineCheckpoint()
+    ) {
+        self.checkpoint = initial
         self.sink = sink
         self.encoder = encoder
         self.keys = sink.wantsKeys

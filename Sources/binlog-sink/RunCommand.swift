@@ -8,7 +8,11 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Follow a running MySQL/MariaDB server's binlog as a replica and write change records.",
         discussion: """
-            Records (docs/record-format.md) go to stdout. The password comes from MYSQL_PWD or --password-file \
+            Records (docs/record-format.md) go to the sink (--sink: stdout, file:DIR, kafka://…, redis://…). With \
+            --state DIR the position and schema history are checkpointed there every --checkpoint-interval after \
+            the sink acknowledged everything before it, and a later run resumes from the checkpoint (--start only \
+            applies to a state without a saved position): delivery is at-least-once. \
+            The password comes from MYSQL_PWD or --password-file \
             (a password in the --source URL works but shows in ps: avoid it). The stream registers with \
             --server-id (default 1000000000 + the process id: give a fixed id unique among the server's replicas \
             for long-running use). A lost connection is re-established with backoff and the stream resumes with \
@@ -18,10 +22,14 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var connection: SourceConnectionOptions
 
-    @Option(help: "Where the records go (only stdout today).")
-    var sink: String = "stdout"
+    @OptionGroup var sinkOptions: SinkOptions
 
-    @Option(help: "Where to start: earliest, latest, FILE:POS or gtid:SET (MariaDB GTID position).")
+    @Option(help: "State directory: the saved position and schema history (none: nothing is saved).")
+    var state: String?
+
+    @Option(
+        help:
+            "Where to start when no position is saved: earliest, latest, FILE:POS or gtid:SET (MariaDB GTID position).")
     var start: String = "latest"
 
     @Option(help: "Where to stop: never, now (the server's end position at start) or FILE:POS.")
@@ -46,7 +54,6 @@ struct RunCommand: ParsableCommand {
     var stats = false
 
     func validate() throws {
-        if sink != "stdout" { throw ValidationError("--sink \(sink): only stdout is supported") }
         for pattern in includes + excludes where !pattern.contains(".") {
             throw ValidationError("table glob '\(pattern)' must have the form db.table (e.g. shop.* or *.orders)")
         }
@@ -57,37 +64,79 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var failure: CDCError?
         var parserStats: ParseStatistics?
+        let log: (String) -> Void = { ErrorReporter.printStderr("binlog-sink: \($0)") }
         do throws(CDCError) {
             let (url, connectionOptions) = try connection.resolve()
+            let filter = TableFilter(includes: includes, excludes: excludes)
+            let keeper = try state.map { directory throws(CDCError) in try StateKeeper(directory: directory, filter: filter) }
+            let saved = try keeper?.loadPosition()
             var options = ReplicationOptions()
+            var parserOptions = BinlogParser.Options()
             do throws(MySQLSourceError) {
                 options.start = try StartPosition(parsing: start)
                 options.until = try UntilPosition(parsing: until)
             } catch {
                 throw CDCError(.usage, error.description)
             }
+            var initial: PipelineCheckpoint?
+            if let saved {
+                if let open = saved.transaction {
+                    options.start = .position(file: open.start.file, offset: open.start.offset)
+                    parserOptions.skipRecords = open.recordsDelivered
+                } else if let binlog = saved.binlog {
+                    options.start = .position(file: binlog.file, offset: binlog.offset)
+                } else if let gtid = saved.gtidSet {
+                    options.start = .gtid(gtid)
+                }
+                initial = PipelineCheckpoint(
+                    next: saved.binlog.map { SchemaPosition(file: $0.file, offset: $0.offset) },
+                    transaction: saved.transaction.map {
+                        PipelineCheckpoint.OpenTransaction(
+                            start: SchemaPosition(file: $0.start.file, offset: $0.start.offset),
+                            records: $0.recordsDelivered)
+                    })
+                log(
+                    "resuming from the saved position \(options.start)"
+                        + (parserOptions.skipRecords > 0
+                            ? " (skipping the \(parserOptions.skipRecords) records of that transaction already delivered)"
+                            : ""))
+            }
             if let serverId { options.serverID = serverId }
             options.heartbeatSeconds = heartbeat
             options.reconnectGiveUpSeconds = reconnectTimeout
             let stream = try ReplicationStream(url: url, connection: connectionOptions, options: options)
-            stream.log = { ErrorReporter.printStderr("binlog-sink: \($0)") }
-            var parserOptions = BinlogParser.Options()
-            parserOptions.filter = TableFilter(includes: includes, excludes: excludes)
-            let writer = OutputWriter.standardOutput()
-            // Before the stream waits for the server, the parser delivers every record it holds
-            // (BinlogEventSource.nextEvent(beforeWaiting:)): records reach stdout as they are committed.
+            stream.log = log
+            if initial == nil, !stream.file.isEmpty {
+                // Nothing saved yet: until the first transaction is delivered, a restart starts where this run did.
+                initial = PipelineCheckpoint(next: SchemaPosition(file: stream.file, offset: stream.nextPosition))
+            }
+            parserOptions.filter = filter
+            parserOptions.checkpointInterval = .milliseconds(Int64(sinkOptions.checkpointInterval * 1000))
+            parserOptions.initialCheckpoint = initial
+            let encoder = try FormatFactory.encoder(sinkOptions)
+            let sink = try SinkFactory.make(SinkFactory.Context(options: sinkOptions, encoder: encoder, log: log))
+            // Records are handed to the sink before the stream waits for the server
+            // (BinlogEventSource.nextEvent(beforeWaiting:)): they are delivered as they are committed.
             let parser = BinlogParser(
-                options: parserOptions, output: writer, decompressor: SystemDecompressor(),
+                options: parserOptions, sink: sink, encoder: encoder, decompressor: SystemDecompressor(),
                 crc32: SystemDecompressor.crc32)
             // The schema registry: DDL in the stream moves tables to new versions; tables are first read from
             // information_schema (on a second connection), so names and exact types come out even when the
             // server does not write column metadata, and every table map is checked before its rows are decoded.
             let loader = try InformationSchemaLoader(url: url, options: connectionOptions)
-            parser.schemaHooks = RegistryHooks(
-                registry: SchemaRegistry(mariadb: loader.isMariaDB), loader: loader,
+            let registry = try keeper?.loadRegistry(mariadb: loader.isMariaDB) ?? SchemaRegistry(mariadb: loader.isMariaDB)
+            let hooks = RegistryHooks(
+                registry: registry, loader: loader,
                 warn: { ErrorReporter.printStderr("binlog-sink: warning: \($0)") })
+            parser.schemaHooks = hooks
+            if let keeper {
+                parser.onCheckpoint = { checkpoint throws(CDCError) in
+                    try keeper.save(checkpoint, registry: hooks.registry, serverID: nil)
+                }
+            }
             defer { parserStats = parser.statistics }
             try parser.run(source: stream)
+            try sink.close()
         } catch {
             failure = error
         }

@@ -33,7 +33,7 @@ public struct SchemaRegistry: Sendable, Equatable {
     public var mariadb: Bool
     var histories: [TableName: [Version]] = [:]
     /// Default character set and collation of each database (CREATE/ALTER DATABASE).
-    var databaseDefaults: [String: DatabaseDefaults] = [:]
+    public internal(set) var databaseDefaults: [String: DatabaseDefaults] = [:]
 
     public init(mariadb: Bool) {
         self.mariadb = mariadb

@@ -4,11 +4,21 @@ public struct SchemaRegistrySnapshot: Sendable, Equatable, Codable {
     public struct Entry: Sendable, Equatable, Codable {
         public var table: TableName
         public var versions: [SchemaRegistry.Version]
+
+        public init(table: TableName, versions: [SchemaRegistry.Version]) {
+            self.table = table
+            self.versions = versions
+        }
     }
 
     public struct DatabaseEntry: Sendable, Equatable, Codable {
         public var database: String
         public var defaults: DatabaseDefaults
+
+        public init(database: String, defaults: DatabaseDefaults) {
+            self.database = database
+            self.defaults = defaults
+        }
     }
 
     /// Bumped when the encoding changes incompatibly.
@@ -16,6 +26,13 @@ public struct SchemaRegistrySnapshot: Sendable, Equatable, Codable {
     public var mariadb: Bool
     public var tables: [Entry]
     public var databases: [DatabaseEntry]
+
+    public init(format: Int, mariadb: Bool, tables: [Entry], databases: [DatabaseEntry]) {
+        self.format = format
+        self.mariadb = mariadb
+        self.tables = tables
+        self.databases = databases
+    }
 }
 
 extension SchemaRegistry {

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The open segment of one output stream of the file sink: `DIR/<name>.jsonl`, appended to, with buffered writes.
+///
+/// Opening an existing segment drops a torn last line (a crash in the middle of a write leaves at most one): the
+/// bytes after the last newline are truncated away before anything is appended.
+final class FileSegment {
+    let directory: String
+    /// The stream's name: `<db>.<table>` (escaped) or `changes`.
+    let name: String
+    var path: String { directory + "/" + name + ".jsonl" }
+    private var descriptor: Int32 = -1
+    private var buffer: [UInt8] = []
+    private(set) var size: UInt64 = 0
+    private(set) var opened: ContinuousClock.Instant
+    /// Written since the last fsync.
+    private(set) var dirty = false
+    /// Bytes of a torn last line removed when the segment was opened.
+    private(set) var truncatedBytes: UInt64 = 0
+
+    init(directory: String, name: String) throws(CDCError) {
+        self.directory = directory
+        self.name = name
+        self.opened = ContinuousClock.now
+        try open()
+    }
+
+    deinit {
+        if descriptor >= 0 { Glibc.close(descriptor) }
+    }
+
+    private func open() throws(CDCError) {
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Self.error("cannot open the segment", path) }
+        descriptor = fd
+        let end = lseek(fd, 0, SEEK_END)
+        guard end >= 0 else { throw Self.error("cannot seek", path) }
+        size = UInt64(end)
+        try dropTornLine()
+        opened = ContinuousClock.now
+    }
+
+    /// Truncates the file after its last newline (reading backwards in small chunks: bounded memory).
+    private func dropTornLine() throws(CDCError) {
+        guard size > 0 else { return }
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var end = size
+        while end > 0 {
+            let start = end >= UInt64(chunk.count) ? end - UInt64(chunk.count) : 0
+            let length = Int(end - start)
+            let read = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(start)) }
+            guard read == length else { throw Self.error("cannot read the segment's end", path) }
+            if let last = chunk[0..<length].lastIndex(of: 10) {
+                let keep = start + UInt64(last) + 1
+                if keep < size { try truncate(to: keep) }
+                return
+            }
+            end = start
+        }
+        try truncate(to: 0)  // no complete line at all
+    }
+
+    private func truncate(to length: UInt64) throws(CDCError) {
+        guard ftruncate(descriptor, off_t(length)) == 0 else { throw Self.error("cannot truncate a torn line", path) }
+        truncatedBytes = size - length
+        size = length
+        guard fsync(descriptor) == 0 else { throw Self.error("fsync failed", path) }
+    }
+
+    func append(_ bytes: ArraySlice<UInt8>) throws(CDCError) {
+        buffer.append(contentsOf: bytes)
+        size += UInt64(bytes.count)
+        if buffer.count >= 1 << 20 { try writeBuffer() }
+    }
+
+    func writeBuffer() throws(CDCError) {
+        guard !buffer.isEmpty else { return }
+        var done = 0
+        var failure: Int32 = 0
+        buffer.withUnsafeBytes { raw in
+            while done < raw.count, let base = raw.baseAddress {
+                let wrote = pwrite(descriptor, base + done, raw.count - done, off_t(size - UInt64(raw.count - done)))
+                if wrote < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                done += wrote
+            }
+        }
+        guard failure == 0 else {
+            throw CDCError(.io, "write failed: \(String(cString: strerror(failure)))", file: path)
+        }
+        buffer.removeAll(keepingCapacity: true)
+        dirty = true
+    }
+
+    /// Writes and fsyncs.
+    func sync() throws(CDCError) {
+        try writeBuffer()
+        guard dirty else { return }
+        guard fsync(descriptor) == 0 else { throw Self.error("fsync failed", path) }
+        dirty = false
+    }
+
+    /// Syncs, closes and renames the segment to `DIR/<name>.<number>.jsonl` (atomic: readers see a closed segment
+    /// whole or not at all), then starts a new empty one.
+    func rotate(number: Int) throws(CDCError) -> String {
+        try sync()
+        Glibc.close(descriptor)
+        descriptor = -1
+        var digits = String(number)
+        if digits.count < 6 { digits = String(repeating: "0", count: 6 - digits.count) + digits }
+        let closed = directory + "/" + name + "." + digits + ".jsonl"
+        guard rename(path, closed) == 0 else { throw Self.error("cannot rename the closed segment", path) }
+        size = 0
+        try open()
+        try FileSink.syncDirectory(directory)
+        return closed
+    }
+
+    static func error(_ what: String, _ path: String) -> CDCError {
+        CDCError(.io, "\(what): \(String(cString: strerror(errno)))", file: path)
+    }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BinlogCompression
 import CDCCore
+import MySQLSource
 
 struct ParseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,9 +44,15 @@ struct ParseCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Where column names and exact types come from when the binlog does not carry them: 'binlog' (the DDL in the files read, via the schema registry).",
-            valueName: "binlog"))
+            "Where column names and exact types come from when the binlog does not carry them: 'binlog' (the DDL in the files read, via the schema registry) or a server, mysql://USER@HOST[:PORT] (information_schema, then the DDL in the files; password from MYSQL_PWD or --password-file).",
+            valueName: "binlog|url"))
     var schemaFrom: String?
+
+    @Option(help: "Use the schema history saved in this state directory (by `run --state`), then the DDL in the files.")
+    var state: String?
+
+    @Option(help: "With --schema-from URL: read the server's password from this file (else MYSQL_PWD).")
+    var passwordFile: String?
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one binlog file") }
@@ -55,9 +62,8 @@ struct ParseCommand: ParsableCommand {
         if let startPosition, let stopPosition, files.count == 1, stopPosition <= startPosition {
             throw ValidationError("--stop-position must be after --start-position")
         }
-        if let schemaFrom, schemaFrom != "binlog" {
-            throw ValidationError(
-                "--schema-from takes 'binlog' (reading schemas from a server comes with the live source)")
+        if let schemaFrom, schemaFrom != "binlog", !schemaFrom.hasPrefix("mysql://"), !schemaFrom.hasPrefix("mariadb://") {
+            throw ValidationError("--schema-from takes 'binlog' or a server URL (mysql://USER@HOST:PORT)")
         }
         for pattern in includes + excludes where !pattern.contains(".") {
             throw ValidationError("table glob '\(pattern)' must have the form db.table (e.g. shop.* or *.orders)")
@@ -81,15 +87,9 @@ struct ParseCommand: ParsableCommand {
         let parser = BinlogParser(
             options: options, output: writer, decompressor: SystemDecompressor(),
             crc32: SystemDecompressor.crc32)
-        if schemaFrom == "binlog" {
-            // MariaDB or MySQL is only known from the format description; the registry's type mapping needs it
-            // for JSON (a BLOB on MariaDB): guess from the first file and let table-map checks catch the rest.
-            parser.schemaHooks = RegistryHooks(
-                registry: SchemaRegistry(mariadb: Self.looksLikeMariaDB(files.first)), loader: nil,
-                warn: { ErrorReporter.printStderr("binlog-sink: warning: \($0)") })
-        }
         var failure: CDCError?
         do {
+            parser.schemaHooks = try schemaHooks()
             try parser.run(paths: files)
             if output != nil { try writer.sync() }
         } catch {
@@ -99,6 +99,38 @@ struct ParseCommand: ParsableCommand {
             ErrorReporter.printStderr(parser.statistics.summary())
         }
         if let failure { throw ErrorReporter.exit(for: failure) }
+    }
+
+    /// The schema registry the parser consults: none, the binlog's DDL, a server's information_schema, or saved
+    /// history.
+    func schemaHooks() throws(CDCError) -> RegistryHooks? {
+        let warn: (String) -> Void = { ErrorReporter.printStderr("binlog-sink: warning: \($0)") }
+        // MariaDB or MySQL is only known from the format description; the registry's type mapping needs it
+        // for JSON (a BLOB on MariaDB): guess from the first file and let table-map checks catch the rest.
+        let mariadb = Self.looksLikeMariaDB(files.first)
+        var registry = SchemaRegistry(mariadb: mariadb)
+        if let state {
+            let keeper = try StateKeeper(directory: state, filter: TableFilter(), readOnly: true)
+            guard let saved = try keeper.loadRegistry(mariadb: mariadb) else {
+                throw CDCError(.state, "\(state): the state holds no schema history yet (it is saved by run --state)")
+            }
+            registry = saved
+        }
+        var loader: (any SchemaLoader)?
+        if let schemaFrom, schemaFrom != "binlog" {
+            let url: SourceURL
+            var options = ConnectionOptions()
+            do throws(MySQLSourceError) {
+                url = try SourceURL(parsing: schemaFrom)
+                options.password = try ConnectionOptions.resolvePassword(
+                    url: url, passwordFile: passwordFile, environment: SourceConnectionOptions.environment())
+            } catch {
+                throw CDCError(.usage, "--schema-from: \(error.description)")
+            }
+            loader = try InformationSchemaLoader(url: url, options: options)
+        }
+        guard schemaFrom != nil || state != nil else { return nil }
+        return RegistryHooks(registry: registry, loader: loader, warn: warn)
     }
 
     /// Whether a binlog file was written by MariaDB: its format description names the server version.

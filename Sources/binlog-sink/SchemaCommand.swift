@@ -15,10 +15,12 @@ struct SchemaCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
-            abstract: "Print the table versions the registry knows (from the DDL in binlog files).",
+            abstract: "Print the table versions the registry knows (saved state, or the DDL in binlog files).",
             discussion: """
-                The registry is built from the CREATE/ALTER/RENAME/DROP TABLE statements in the binlog files given \
-                with --binlog, in order. Without a table, every table is listed.
+                With --state DIR: the schema history a `run --state DIR` saved (read without taking the state's \
+                lock, so it works while the run goes on). With --binlog FILES: the registry built from the \
+                CREATE/ALTER/RENAME/DROP TABLE statements in those files, in order. Without a table, every table is \
+                listed.
                 """
         )
 
@@ -29,6 +31,9 @@ struct SchemaCommand: ParsableCommand {
             name: .customLong("binlog"), parsing: .upToNextOption, help: "Binlog files to read the DDL from, in order.")
         var binlogs: [String] = []
 
+        @Option(help: "The state directory of a run (its saved schema history).")
+        var state: String?
+
         @Option(help: "Show the version in force at FILE:POS (default: every version).")
         var at: String?
 
@@ -36,7 +41,9 @@ struct SchemaCommand: ParsableCommand {
         var avro = false
 
         func validate() throws {
-            if binlogs.isEmpty { throw ValidationError("give the binlog files to read with --binlog FILE…") }
+            if binlogs.isEmpty == (state == nil) {
+                throw ValidationError("give either --state DIR or the binlog files to read with --binlog FILE…")
+            }
             if let table, table.split(separator: ".").count != 2 {
                 throw ValidationError("table '\(table)' must have the form db.table")
             }
@@ -54,8 +61,16 @@ struct SchemaCommand: ParsableCommand {
 
         func run() throws {
             let registry: SchemaRegistry
-            do {
-                registry = try Self.registry(from: binlogs)
+            do throws(CDCError) {
+                if let state {
+                    let keeper = try StateKeeper(directory: state, filter: TableFilter(), readOnly: true)
+                    guard let saved = try keeper.loadRegistry(mariadb: false) else {
+                        throw CDCError(.io, "\(state): no schema history has been saved yet")
+                    }
+                    registry = saved
+                } else {
+                    registry = try Self.registry(from: binlogs)
+                }
             } catch {
                 throw ErrorReporter.exit(for: error)
             }
@@ -64,7 +79,8 @@ struct SchemaCommand: ParsableCommand {
                 let parts = table.split(separator: ".").map(String.init)
                 tables = tables.filter { $0 == TableName(parts[0], parts[1]) }
                 if tables.isEmpty {
-                    ErrorReporter.printError("\(table): no CREATE TABLE or other DDL for it in the files read")
+                    ErrorReporter.printError(
+                        "\(table): \(state == nil ? "no CREATE TABLE or other DDL for it in the files read" : "not in the saved schema history")")
                     throw ExitCode(2)
                 }
             }

@@ -19,9 +19,10 @@ final class StateKeeper {
     private var lastSaved: PipelineCheckpoint?
     private var saves = 0
 
-    init(directory: String, filter: TableFilter) throws(CDCError) {
+    /// Read-write takes the state's lock (one run at a time); read-only (`schema show`, `parse --state`) does not.
+    init(directory: String, filter: TableFilter, readOnly: Bool = false) throws(CDCError) {
         do {
-            store = try StateStore.open(directory: directory, mode: .readWrite)
+            store = try StateStore.open(directory: directory, mode: readOnly ? .readOnly : .readWrite)
         } catch {
             throw Self.cdcError(error)
         }
@@ -40,7 +41,14 @@ final class StateKeeper {
         }
     }
 
-    /// The registry as saved, or nil when no schema history was saved.
+    /// What the pseudo-record of table "" in database "" holds: the source's flavor.
+    private struct Flavor: Codable {
+        var mariadb: Bool
+    }
+    private var savedFlavor: Bool?
+
+    /// The registry as saved, or nil when no schema history was saved. `mariadb` applies when the state does not
+    /// say which server wrote it.
     func loadRegistry(mariadb: Bool) throws(CDCError) -> SchemaRegistry? {
         let history: [SchemaVersionRecord]
         do {
@@ -56,7 +64,9 @@ final class StateKeeper {
             let name = TableName(record.database, record.table)
             numbers[name] = max(numbers[name] ?? 0, record.version)
             do {
-                if record.table.isEmpty {
+                if record.table.isEmpty && record.database.isEmpty {
+                    savedFlavor = try decoder.decode(Flavor.self, from: Data(record.schema)).mariadb
+                } else if record.table.isEmpty {
                     databases[record.database] = try decoder.decode(DatabaseDefaults.self, from: Data(record.schema))
                 } else {
                     let version = try decoder.decode(SchemaRegistry.Version.self, from: Data(record.schema))
@@ -71,7 +81,7 @@ final class StateKeeper {
             }
         }
         let snapshot = SchemaRegistrySnapshot(
-            format: 1, mariadb: mariadb,
+            format: 1, mariadb: savedFlavor ?? mariadb,
             tables: tables.keys.sorted().map { name in
                 SchemaRegistrySnapshot.Entry(
                     table: name, versions: (tables[name] ?? [:]).values.sorted { $0.position < $1.position })
@@ -111,6 +121,15 @@ final class StateKeeper {
                     }
                     newTables[table] = versions
                 }
+                if savedFlavor != registry.mariadb {
+                    let name = TableName("", "")
+                    let number = (numbers[name] ?? 0) + 1
+                    numbers[name] = number
+                    changes.append(
+                        SchemaVersionRecord(
+                            database: "", table: "", version: number, validFrom: BinlogFilePosition(file: "", offset: 0),
+                            schema: Array(try encoder.encode(Flavor(mariadb: registry.mariadb)))))
+                }
                 for (database, defaults) in registry.databaseDefaults where savedDatabases[database] != defaults {
                     let name = TableName(database, "")
                     let number = (numbers[name] ?? 0) + 1
@@ -146,6 +165,7 @@ final class StateKeeper {
         }
         for (table, versions) in newTables { savedTables[table] = versions }
         for (database, defaults) in newDatabases { savedDatabases[database] = defaults }
+        if let registry { savedFlavor = registry.mariadb }
         lastSaved = checkpoint
     }
 }

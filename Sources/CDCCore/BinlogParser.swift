@@ -269,7 +269,10 @@ public final class BinlogParser {
                 map = hinted
                 decoder.updateTableMap(map)
             }
-            if let resolved = try schemaHooks?.resolve(map, file: fileName, offset: event.offset), resolved != map {
+            // Tables the filter excludes are never looked up: their schema cannot stop the pipeline.
+            if options.filter.accepts(database: map.database, table: map.table),
+                let resolved = try schemaHooks?.resolve(map, file: fileName, offset: event.offset), resolved != map
+            {
                 map = resolved
                 decoder.updateTableMap(map)
             }

@@ -25,12 +25,16 @@ final class RowRenderPool {
     /// Records of the first transaction a resumed run skips (they were delivered before the restart).
     private var skipRemaining: UInt64
     private var skipping: Bool
+    /// The saved in-transaction checkpoint a resumed run starts from: until that transaction commits, the
+    /// checkpoint never goes below it (records being skipped were delivered before the restart).
+    private var resumeFloor: PipelineCheckpoint.OpenTransaction?
 
     init(
         sink: any RecordSink, encoder: any RecordEncoder, decodeOnly: Bool, workers: Int, skipRecords: UInt64 = 0,
         initial: PipelineCheckpoint = PipelineCheckpoint()
     ) {
         self.checkpoint = initial
+        self.resumeFloor = initial.transaction
         self.sink = sink
         self.encoder = encoder
         self.keys = sink.wantsKeys
@@ -131,6 +135,13 @@ final class RowRenderPool {
             }
         }
         if checkpoint.transaction != nil { checkpoint.transaction?.records += UInt64(total - seen) }
+        if let floor = resumeFloor {
+            if commits.isEmpty, let open = checkpoint.transaction, open.start == floor.start {
+                checkpoint.transaction?.records = max(open.records, floor.records)
+            } else if !commits.isEmpty {
+                resumeFloor = nil
+            }
+        }
         guard total > drop || !commits.isEmpty else { return }
         let kept = drop == 0 ? batch.output.records : Array(batch.output.records[drop...])
         records += kept.count

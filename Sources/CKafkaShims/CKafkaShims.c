@@ -1,2 +1,15 @@
 #include "CKafkaShims.h"
-int ckafka_shims_version(void) { return rd_kafka_version(); }
+
+rd_kafka_resp_err_t ckafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const void *value, size_t value_size,
+                                   const void *key, size_t key_size, rd_kafka_headers_t *headers) {
+    if (headers != NULL) {
+        return rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE((void *)value, value_size),
+                                 RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+    }
+    return rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE((void *)value, value_size),
+                             RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_END);
+}
+
+int ckafka_runtime_version(void) { return rd_kafka_version(); }

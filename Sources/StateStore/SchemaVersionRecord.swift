@@ -63,3 +63,7 @@ public struct SnapshotProgress: Sendable, Equatable {
         self.finished = finished
     }
 }
+
+/// `AvroSchemaRecord` under a name that does not clash with the core's type of the same name in code that uses both
+/// modules (the module and its main class are both called StateStore, so `StateStore.AvroSchemaRecord` cannot name it).
+public typealias StoredAvroSchema = AvroSchemaRecord

@@ -254,10 +254,21 @@ public final class StateStore {
     // MARK: Avro schemas
 
     private func insert(_ schema: AvroSchemaRecord) throws(StateStoreError) {
+        // avro_schemas keeps one row per id (schema_history's references point there); avro_registrations one per
+        // subject version.
         try database.execute(
             """
             INSERT INTO avro_schemas (id, subject, version, fingerprint, schema_json) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO NOTHING
+            ON CONFLICT DO NOTHING
+            """,
+            [
+                .integer(schema.id), .text(schema.subject), .integer(schema.version),
+                .integer(Int64(bitPattern: schema.fingerprint)), .text(schema.schema),
+            ])
+        try database.execute(
+            """
+            INSERT INTO avro_registrations (id, subject, version, fingerprint, schema_json) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (subject, version) DO NOTHING
             """,
             [
                 .integer(schema.id), .text(schema.subject), .integer(schema.version),
@@ -265,11 +276,19 @@ public final class StateStore {
             ])
     }
 
+    /// Saves Avro schema registrations at once (before any message uses their ids), without touching the position.
+    public func saveAvroSchemas(_ schemas: [AvroSchemaRecord]) throws(StateStoreError) {
+        guard !schemas.isEmpty else { return }
+        try database.inTransaction { () throws(StateStoreError) in
+            for schema in schemas { try insert(schema) }
+        }
+    }
+
     /// Every registered Avro schema, by id.
     public func avroSchemas() throws(StateStoreError) -> [AvroSchemaRecord] {
         var schemas: [AvroSchemaRecord] = []
         for row in try database.query(
-            "SELECT id, subject, version, fingerprint, schema_json FROM avro_schemas ORDER BY id")
+            "SELECT id, subject, version, fingerprint, schema_json FROM avro_registrations ORDER BY id, subject")
         {
             schemas.append(
                 AvroSchemaRecord(

@@ -54,7 +54,20 @@ enum StateStoreSchema {
             updated_at_ms INTEGER NOT NULL,
             PRIMARY KEY (db, table_name)
         ) STRICT;
+        """,
+        // 2: Avro registrations keyed by subject and version (one schema id may serve several subjects).
         """
+        CREATE TABLE avro_registrations (
+            subject TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            id INTEGER NOT NULL,
+            fingerprint INTEGER NOT NULL,
+            schema_json TEXT NOT NULL,
+            PRIMARY KEY (subject, version)
+        ) STRICT;
+        INSERT INTO avro_registrations (subject, version, id, fingerprint, schema_json)
+            SELECT subject, version, id, fingerprint, schema_json FROM avro_schemas;
+        """,
     ]
 
     /// Brings `database` to `currentVersion`, refusing files that are not binlog-sink state or come from a newer

@@ -1,13 +1,39 @@
 import CDCCore
+import KafkaSink
 
 /// `--format`: the record encoder.
 enum FormatFactory {
-    static func encoder(_ options: SinkOptions) throws(CDCError) -> any RecordEncoder {
+    /// The encoder, and for Avro the schema catalog whose new schemas are saved with each checkpoint.
+    struct Format {
+        var encoder: any RecordEncoder
+        var catalog: AvroSchemaCatalog?
+    }
+
+    /// `name` is the source's logical name (Debezium's `source.name`); `saved` the Avro schemas a state holds.
+    static func make(
+        _ options: SinkOptions, name: String, mariadb: Bool, saved: [CDCCore.AvroSchemaRecord]
+    ) throws(CDCError) -> Format {
         switch options.format {
         case "json":
-            return JSONRecordEncoder()
+            return Format(encoder: JSONRecordEncoder())
+        case "debezium":
+            return Format(encoder: DebeziumRecordEncoder(name: name))
+        case "avro":
+            if options.schemaRegistryUrl != nil {
+                throw CDCError(
+                    .usage,
+                    "--schema-registry-url is not supported yet: Avro schema ids come from the embedded registry "
+                        + "(saved in --state)")
+            }
+            let template = try KafkaTopicTemplate(options.topic)
+            let catalog = try AvroSchemaCatalog(
+                records: saved,
+                topic: { database, table in
+                    (try? template.topic(database: database, table: table)) ?? "\(database).\(table)"
+                })
+            return Format(encoder: AvroRecordEncoder(catalog: catalog, mariadb: mariadb), catalog: catalog)
         default:
-            throw CDCError(.usage, "--format \(options.format) is not available yet: use --format json")
+            throw CDCError(.usage, "--format \(options.format): use json, debezium or avro")
         }
     }
 }

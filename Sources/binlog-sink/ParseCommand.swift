@@ -62,7 +62,9 @@ struct ParseCommand: ParsableCommand {
         if let startPosition, let stopPosition, files.count == 1, stopPosition <= startPosition {
             throw ValidationError("--stop-position must be after --start-position")
         }
-        if let schemaFrom, schemaFrom != "binlog", !schemaFrom.hasPrefix("mysql://"), !schemaFrom.hasPrefix("mariadb://") {
+        if let schemaFrom, schemaFrom != "binlog", !schemaFrom.hasPrefix("mysql://"),
+            !schemaFrom.hasPrefix("mariadb://")
+        {
             throw ValidationError("--schema-from takes 'binlog' or a server URL (mysql://USER@HOST:PORT)")
         }
         for pattern in includes + excludes where !pattern.contains(".") {
@@ -130,7 +132,14 @@ struct ParseCommand: ParsableCommand {
             loader = try InformationSchemaLoader(url: url, options: options)
         }
         guard schemaFrom != nil || state != nil else { return nil }
-        return RegistryHooks(registry: registry, loader: loader, warn: warn)
+        let hooks = RegistryHooks(registry: registry, loader: loader, warn: warn)
+        if loader != nil {
+            // The server's information_schema is its schema now: DDL in the files after a table's rows means it
+            // does not describe them (DDLLookahead).
+            hooks.lookahead = try DDLLookahead.scan(
+                BinlogFilesSource(paths: files), decompressor: SystemDecompressor(), crc32: SystemDecompressor.crc32)
+        }
+        return hooks
     }
 
     /// Whether a binlog file was written by MariaDB: its format description names the server version.

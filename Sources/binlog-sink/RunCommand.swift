@@ -68,7 +68,9 @@ struct RunCommand: ParsableCommand {
         do throws(CDCError) {
             let (url, connectionOptions) = try connection.resolve()
             let filter = TableFilter(includes: includes, excludes: excludes)
-            let keeper = try state.map { directory throws(CDCError) in try StateKeeper(directory: directory, filter: filter) }
+            let keeper = try state.map { directory throws(CDCError) in
+                try StateKeeper(directory: directory, filter: filter)
+            }
             let saved = try keeper?.loadPosition()
             var options = ReplicationOptions()
             var parserOptions = BinlogParser.Options()
@@ -104,6 +106,17 @@ struct RunCommand: ParsableCommand {
             if let serverId { options.serverID = serverId }
             options.heartbeatSeconds = heartbeat
             options.reconnectGiveUpSeconds = reconnectTimeout
+            // Catching up: one pass over the query events up to the server's end first, so the registry knows
+            // which tables change ahead (DDLLookahead). Sequential, so the same server id serves both streams.
+            var lookahead: DDLLookahead?
+            if options.start != .latest {
+                var scanOptions = options
+                scanOptions.until = .now
+                let scan = try ReplicationStream(url: url, connection: connectionOptions, options: scanOptions)
+                scan.log = log
+                lookahead = try DDLLookahead.scan(
+                    scan, decompressor: SystemDecompressor(), crc32: SystemDecompressor.crc32)
+            }
             let stream = try ReplicationStream(url: url, connection: connectionOptions, options: options)
             stream.log = log
             if initial == nil, !stream.file.isEmpty {
@@ -113,7 +126,18 @@ struct RunCommand: ParsableCommand {
             parserOptions.filter = filter
             parserOptions.checkpointInterval = .milliseconds(Int64(sinkOptions.checkpointInterval * 1000))
             parserOptions.initialCheckpoint = initial
-            let encoder = try FormatFactory.encoder(sinkOptions)
+            let loader = try InformationSchemaLoader(url: url, options: connectionOptions)
+            let format = try FormatFactory.make(
+                sinkOptions, name: url.endpoint, mariadb: loader.isMariaDB, saved: try keeper?.loadAvroSchemas() ?? [])
+            var encoder = format.encoder
+            if let catalog = format.catalog {
+                guard let keeper else {
+                    throw CDCError(
+                        .usage,
+                        "--format avro needs --state DIR: schema ids must be saved so consumers can always decode")
+                }
+                encoder = PersistingEncoder(inner: encoder, catalog: catalog, keeper: keeper)
+            }
             let sink = try SinkFactory.make(SinkFactory.Context(options: sinkOptions, encoder: encoder, log: log))
             // Records are handed to the sink before the stream waits for the server
             // (BinlogEventSource.nextEvent(beforeWaiting:)): they are delivered as they are committed.
@@ -123,11 +147,12 @@ struct RunCommand: ParsableCommand {
             // The schema registry: DDL in the stream moves tables to new versions; tables are first read from
             // information_schema (on a second connection), so names and exact types come out even when the
             // server does not write column metadata, and every table map is checked before its rows are decoded.
-            let loader = try InformationSchemaLoader(url: url, options: connectionOptions)
-            let registry = try keeper?.loadRegistry(mariadb: loader.isMariaDB) ?? SchemaRegistry(mariadb: loader.isMariaDB)
+            let registry =
+                try keeper?.loadRegistry(mariadb: loader.isMariaDB) ?? SchemaRegistry(mariadb: loader.isMariaDB)
             let hooks = RegistryHooks(
                 registry: registry, loader: loader,
                 warn: { ErrorReporter.printStderr("binlog-sink: warning: \($0)") })
+            hooks.lookahead = lookahead
             parser.schemaHooks = hooks
             if let keeper {
                 parser.onCheckpoint = { checkpoint throws(CDCError) in

@@ -80,7 +80,8 @@ struct SchemaCommand: ParsableCommand {
                 tables = tables.filter { $0 == TableName(parts[0], parts[1]) }
                 if tables.isEmpty {
                     ErrorReporter.printError(
-                        "\(table): \(state == nil ? "no CREATE TABLE or other DDL for it in the files read" : "not in the saved schema history")")
+                        "\(table): \(state == nil ? "no CREATE TABLE or other DDL for it in the files read" : "not in the saved schema history")"
+                    )
                     throw ExitCode(2)
                 }
             }

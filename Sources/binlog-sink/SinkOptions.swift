@@ -42,7 +42,7 @@ struct SinkOptions: ParsableArguments {
     @Flag(help: "kafka sink: write a tombstone (null value) after each delete record.")
     var tombstones = false
 
-    @Flag(help: "kafka sink: commit each source transaction's records and the checkpoint in one Kafka transaction.")
+    @Flag(help: "kafka sink: exactly-once with Kafka transactions (not supported yet: refused).")
     var kafkaTransactions = false
 
     // MARK: Redis sink

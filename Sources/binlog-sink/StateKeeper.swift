@@ -41,6 +41,35 @@ final class StateKeeper {
         }
     }
 
+    /// The Avro schema registrations saved by earlier runs.
+    func loadAvroSchemas() throws(CDCError) -> [CDCCore.AvroSchemaRecord] {
+        do {
+            return try store.avroSchemas().compactMap { saved in
+                guard let id = Int32(exactly: saved.id), let version = Int(exactly: saved.version) else { return nil }
+                return CDCCore.AvroSchemaRecord(
+                    id: id, subject: saved.subject, version: version, fingerprint: saved.fingerprint,
+                    schema: saved.schema)
+            }
+        } catch {
+            throw Self.cdcError(error)
+        }
+    }
+
+    /// Saves new Avro schema registrations at once: their ids must survive a crash before any message using them
+    /// is acknowledged.
+    func saveAvroSchemas(_ records: [CDCCore.AvroSchemaRecord]) throws(CDCError) {
+        do {
+            try store.saveAvroSchemas(
+                records.map {
+                    StoredAvroSchema(
+                        id: Int64($0.id), subject: $0.subject, version: Int64($0.version),
+                        fingerprint: $0.fingerprint, schema: $0.schema)
+                })
+        } catch {
+            throw Self.cdcError(error)
+        }
+    }
+
     /// What the pseudo-record of table "" in database "" holds: the source's flavor.
     private struct Flavor: Codable {
         var mariadb: Bool
@@ -127,7 +156,8 @@ final class StateKeeper {
                     numbers[name] = number
                     changes.append(
                         SchemaVersionRecord(
-                            database: "", table: "", version: number, validFrom: BinlogFilePosition(file: "", offset: 0),
+                            database: "", table: "", version: number,
+                            validFrom: BinlogFilePosition(file: "", offset: 0),
                             schema: Array(try encoder.encode(Flavor(mariadb: registry.mariadb)))))
                 }
                 for (database, defaults) in registry.databaseDefaults where savedDatabases[database] != defaults {
@@ -146,7 +176,8 @@ final class StateKeeper {
             throw CDCError(.state, "cannot encode the schema history: \(error)")
         }
         guard checkpoint != lastSaved || !changes.isEmpty else { return }
-        var position = SavedPosition(binlog: checkpoint.next.map { BinlogFilePosition(file: $0.file, offset: $0.offset) })
+        var position = SavedPosition(
+            binlog: checkpoint.next.map { BinlogFilePosition(file: $0.file, offset: $0.offset) })
         position.serverID = serverID
         if let open = checkpoint.transaction {
             position.transaction = SavedPosition.TransactionCheckpoint(

@@ -12,6 +12,9 @@ public final class RegistryHooks: SchemaHooks {
     let loader: (any SchemaLoader)?
     /// Receives warnings (DDL not understood, tables re-read).
     let warn: (String) -> Void
+    /// DDL ahead in the binlog (`DDLLookahead`): when a table first met here changes later, information_schema's
+    /// (current) schema does not describe these rows.
+    public var lookahead: DDLLookahead?
 
     public init(registry: SchemaRegistry, loader: (any SchemaLoader)?, warn: @escaping (String) -> Void) {
         self.registry = registry
@@ -58,13 +61,27 @@ public final class RegistryHooks: SchemaHooks {
         case .resolved(let completed):
             return completed
         case .unknown:
-            guard let loader, let schema = try loader.loadSchema(of: TableName(map.database, map.table)) else {
+            let name = TableName(map.database, map.table)
+            if let later = lookahead?.firstChange(of: name, after: position) {
+                // information_schema shows the table as it is after that DDL, not as these rows were written.
+                return try fromBinlogMetadata(
+                    map, position: position,
+                    reason: "\(name) is changed by DDL at \(later), after these rows, so its current schema in "
+                        + "information_schema does not describe them")
+            }
+            guard let loader, let schema = try loader.loadSchema(of: name) else {
                 return map  // nothing known: the binlog's own metadata (or ordinals) it is
             }
             // First sight of the table: its current schema stands for everything before the next DDL.
             registry.record(schema, at: .start)
             return try resolveAfterReload(map, position: position, previous: nil)
         case .mismatch(let mismatch):
+            if Self.hasColumnNames(map) {
+                // The binlog's own column metadata is the first source of truth: the registry follows it.
+                warn(
+                    "at \(position): \(mismatch) — using the binlog's column metadata for \(map.database).\(map.table)")
+                return try fromBinlogMetadata(map, position: position, reason: mismatch.description)
+            }
             guard let loader, let schema = try loader.loadSchema(of: TableName(map.database, map.table)) else {
                 throw mismatchError(map, position: position, mismatch: mismatch, reloaded: nil)
             }
@@ -72,6 +89,27 @@ public final class RegistryHooks: SchemaHooks {
             registry.record(schema, at: position)
             return try resolveAfterReload(map, position: position, previous: mismatch)
         }
+    }
+
+    static func hasColumnNames(_ map: TableMap) -> Bool {
+        map.hasOptionalMetadata && !map.columns.isEmpty && map.columns.allSatisfy { $0.name != nil }
+    }
+
+    /// The table map's own metadata (binlog_row_metadata=FULL) as the table's version at `position`; without it
+    /// the rows cannot be named or typed safely: an error that says why and what to do.
+    private func fromBinlogMetadata(_ map: TableMap, position: SchemaPosition, reason: String) throws(CDCError)
+        -> TableMap
+    {
+        guard Self.hasColumnNames(map) else {
+            throw CDCError(
+                .decode,
+                "cannot know the columns of \(map.database).\(map.table) at \(position): \(reason), and the binlog "
+                    + "carries no column names (binlog_row_metadata is not FULL). Rows are not decoded with a guessed "
+                    + "schema. Start from a position after that DDL, or use a --state that has followed the table since "
+                    + "before it; set binlog_row_metadata=FULL on the server so this cannot happen again.")
+        }
+        registry.record(TableMapSchema.tableSchema(TableRenderInfo(map: map)), at: position)
+        return map
     }
 
     private func resolveAfterReload(_ map: TableMap, position: SchemaPosition, previous: SchemaMismatch?)

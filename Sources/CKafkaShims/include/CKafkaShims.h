@@ -1,6 +1,24 @@
 #ifndef CKAFKASHIMS_H
 #define CKAFKASHIMS_H
+#include <stddef.h>
+#include <stdint.h>
 #include <librdkafka/rdkafka.h>
-/// Placeholder: the Kafka sink's C helpers go here.
-int ckafka_shims_version(void);
+// The mock cluster (fault injection for tests): Debian's librdkafka-dev ships this header and the library exports
+// its functions. The variadic rd_kafka_mock_push_request_errors has an array form Swift can call.
+#include <librdkafka/rdkafka_mock.h>
+
+/// The request type of a Produce request (Kafka's ApiKey 0), for rd_kafka_mock_push_request_errors_array.
+#define CKAFKA_API_KEY_PRODUCE ((int16_t)0)
+
+/// rd_kafka_producev without variadic arguments: one message to any partition (the partitioner picks it from the
+/// key), its bytes copied (RD_KAFKA_MSG_F_COPY), so the caller's buffers may be reused at once.
+///
+/// value NULL makes a tombstone (a null value). key NULL sends no key. headers may be NULL; on success librdkafka
+/// owns them, on failure the caller still does (and may retry with them after RD_KAFKA_RESP_ERR__QUEUE_FULL).
+rd_kafka_resp_err_t ckafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const void *value, size_t value_size,
+                                   const void *key, size_t key_size, rd_kafka_headers_t *headers);
+
+/// The runtime library's version (rd_kafka_version), e.g. 0x020002ff for 2.0.2.
+int ckafka_runtime_version(void);
+
 #endif

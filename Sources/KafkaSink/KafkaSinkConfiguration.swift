@@ -1,0 +1,95 @@
+import CDCCore
+
+/// How the Kafka sink connects and what it writes: `--sink kafka://HOST:PORT[,HOST:PORT…]`, `--topic`,
+/// `--kafka-property`, `--tombstones` (docs/kafka-sink.md).
+public struct KafkaSinkConfiguration: Sendable {
+    /// librdkafka's `bootstrap.servers`: the URL's comma-separated HOST:PORT list.
+    public var bootstrapServers: String
+    public var topics: KafkaTopicTemplate
+    /// `--kafka-property name=value`, in the order given: applied after `defaultProperties`, so they override them.
+    public var properties: [(name: String, value: String)]
+    /// Write a tombstone (null value, same key) after each delete record.
+    public var tombstones: Bool
+
+    /// The producer settings binlog-sink starts from: no record lost or reordered per key, a broker outage waited
+    /// out, memory bounded, partitions chosen as Java clients (and Kafka Connect) choose them.
+    public static let defaultProperties: [(name: String, value: String)] = [
+        ("client.id", "binlog-sink"),
+        ("enable.idempotence", "true"),
+        ("acks", "all"),
+        // 0: no timeout. A record is only failed for a non-retriable error; an outage is waited out.
+        ("message.timeout.ms", "0"),
+        ("queue.buffering.max.messages", "100000"),
+        ("queue.buffering.max.kbytes", "65536"),
+        ("partitioner", "murmur2_random"),
+    ]
+
+    /// Properties the sink relies on and sets last; `--kafka-property` cannot change them.
+    static let fixedProperties: [(name: String, value: String)] = [
+        ("log.queue", "true")
+    ]
+
+    public init(
+        bootstrapServers: String, topics: KafkaTopicTemplate = KafkaTopicTemplate.standard,
+        properties: [(name: String, value: String)] = [], tombstones: Bool = false
+    ) {
+        self.bootstrapServers = bootstrapServers
+        self.topics = topics
+        self.properties = properties
+        self.tombstones = tombstones
+    }
+
+    /// From `--sink kafka://HOST:PORT[,HOST:PORT…]` and the other options.
+    public init(
+        url: String, topicTemplate: String = KafkaTopicTemplate.standard.template, properties: [String] = [],
+        tombstones: Bool = false
+    ) throws(CDCError) {
+        self.init(
+            bootstrapServers: try Self.bootstrapServers(url: url),
+            topics: try KafkaTopicTemplate(topicTemplate),
+            properties: try properties.map { (text) throws(CDCError) in try Self.property(text) },
+            tombstones: tombstones)
+    }
+
+    /// Every property the producer is created with, in the order they are set (later ones win).
+    public var effectiveProperties: [(name: String, value: String)] {
+        [("bootstrap.servers", bootstrapServers)] + Self.defaultProperties + properties + Self.fixedProperties
+    }
+
+    /// `kafka://h1:9092,h2:9092` (an optional trailing `/`) as `h1:9092,h2:9092`.
+    static func bootstrapServers(url: String) throws(CDCError) -> String {
+        let scheme = "kafka://"
+        guard url.hasPrefix(scheme) else {
+            throw CDCError(.usage, "--sink \(url): a Kafka sink URL is kafka://HOST:PORT[,HOST:PORT…]")
+        }
+        var rest = Substring(url.dropFirst(scheme.count))
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        let brokers = rest.split(separator: ",", omittingEmptySubsequences: false)
+        for broker in brokers {
+            let parts = broker.split(separator: ":", omittingEmptySubsequences: false)
+            let host = parts.dropLast().joined(separator: ":")
+            guard parts.count >= 2, !host.isEmpty, !host.contains("/"), !host.contains("@"), !host.contains("?"),
+                let port = parts.last.flatMap({ UInt16($0) }), port > 0
+            else {
+                throw CDCError(
+                    .usage,
+                    "--sink \(url): '\(broker)' is not HOST:PORT; a Kafka sink URL is kafka://HOST:PORT[,HOST:PORT…] "
+                        + "(no user, path or query: pass security settings with --kafka-property)")
+            }
+        }
+        return String(rest)
+    }
+
+    /// `name=value` (the value may contain `=`). The value is never repeated in errors: it may be a password.
+    static func property(_ text: String) throws(CDCError) -> (name: String, value: String) {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+            let name = text.split(separator: "=").first.map(String.init) ?? ""
+            throw CDCError(.usage, "--kafka-property \(name): use name=value (e.g. compression.type=lz4)")
+        }
+        let name = String(text[..<equals])
+        if fixedProperties.contains(where: { $0.name == name }) {
+            throw CDCError(.usage, "--kafka-property \(name): the Kafka sink sets this property itself")
+        }
+        return (name, String(text[text.index(after: equals)...]))
+    }
+}

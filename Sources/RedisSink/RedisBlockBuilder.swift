@@ -1,0 +1,199 @@
+import CDCCore
+
+/// Encodes records into the MULTI/EXEC block of the source transaction being read: `XADD` per record in stream mode;
+/// `DEL` + `HSET` per row (and `HSET {prefix}:position` per transaction) in hash mode.
+struct RedisBlockBuilder {
+    let mode: RedisMode
+    let maxLength: UInt64?
+    let positionKey: [UInt8]
+    let maxCommands: Int
+    let maxBytes: Int
+
+    private var bytes: [UInt8] = []
+    private(set) var commands = 0
+    private(set) var records = 0
+    /// Hash mode: the last transaction that ended with no record here; its position rides with the next block.
+    private var positionOnly: RecordBatch.Commit?
+
+    init(configuration: RedisConfiguration) {
+        mode = configuration.mode
+        maxLength = configuration.maxLength
+        positionKey = Array((configuration.prefix + ":position").utf8)
+        maxCommands = max(configuration.maxBlockCommands, 1)
+        maxBytes = max(configuration.maxBlockBytes, 1)
+    }
+
+    /// Time to send what is open as a block of its own (a partial transaction).
+    var isFull: Bool { commands >= maxCommands || bytes.count >= maxBytes }
+
+    /// Whether a position-only block is waiting (hash mode, transactions with no record since the last block).
+    var hasPositionOnly: Bool { records == 0 && positionOnly != nil }
+
+    /// Appends the commands of one record. `tableKey` is `{prefix}:{db}:{table}`.
+    mutating func add(_ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8]) throws(CDCError) {
+        begin()
+        switch mode {
+        case .stream: addStreamEntry(record, of: batch, tableKey: tableKey)
+        case .hash: try addRow(record, of: batch, tableKey: tableKey)
+        }
+        records += 1
+    }
+
+    /// The source transaction ended (`commit`): its block, or nil when there is nothing to send for it.
+    mutating func commit(_ commit: RecordBatch.Commit) -> RedisBlock? {
+        if records == 0 {
+            if mode == .hash { positionOnly = commit }
+            return nil
+        }
+        return finish(commit: commit)
+    }
+
+    /// What is open, as a block of its own (the transaction continues after it); nil when nothing is open.
+    mutating func finishPartial() -> RedisBlock? {
+        if records == 0 && positionOnly == nil { return nil }
+        return finish(commit: nil)
+    }
+
+    // MARK: commands
+
+    private mutating func begin() {
+        guard commands == 0 else { return }
+        RESP.appendCommand([Array("MULTI".utf8)], into: &bytes)
+        commands = 1
+    }
+
+    private mutating func finish(commit: RecordBatch.Commit?) -> RedisBlock {
+        begin()
+        if mode == .hash, let position = commit ?? positionOnly {
+            RESP.appendArrayHeader(8, into: &bytes)
+            RESP.appendBulk("HSET", into: &bytes)
+            RESP.appendBulk(positionKey, into: &bytes)
+            RESP.appendBulk("file", into: &bytes)
+            RESP.appendBulk(position.next.file, into: &bytes)
+            RESP.appendBulk("pos", into: &bytes)
+            RESP.appendBulk(String(position.next.offset), into: &bytes)
+            RESP.appendBulk("gtid", into: &bytes)
+            RESP.appendBulk(position.gtid ?? "", into: &bytes)
+            commands += 1
+        }
+        RESP.appendCommand([Array("EXEC".utf8)], into: &bytes)
+        commands += 1
+        let block = RedisBlock(bytes: bytes, commands: commands, records: records, commit: commit ?? positionOnly)
+        bytes = []
+        commands = 0
+        records = 0
+        positionOnly = nil
+        return block
+    }
+
+    /// `XADD key [MAXLEN ~ N] * record <value> op <op> key <file:pos:row>`
+    private mutating func addStreamEntry(_ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8]) {
+        RESP.appendArrayHeader(maxLength == nil ? 9 : 12, into: &bytes)
+        RESP.appendBulk("XADD", into: &bytes)
+        RESP.appendBulk(tableKey, into: &bytes)
+        if let maxLength {
+            RESP.appendBulk("MAXLEN", into: &bytes)
+            RESP.appendBulk("~", into: &bytes)
+            RESP.appendBulk(String(maxLength), into: &bytes)
+        }
+        RESP.appendBulk("*", into: &bytes)
+        RESP.appendBulk("record", into: &bytes)
+        RESP.appendBulk(batch.values[record.value], into: &bytes)
+        RESP.appendBulk("op", into: &bytes)
+        RESP.appendBulk(Self.name(of: record.operation), into: &bytes)
+        RESP.appendBulk("key", into: &bytes)
+        RESP.appendBulk(batch.dedupKey(record), into: &bytes)
+        commands += 1
+    }
+
+    /// insert/read/update: `DEL row` + `HSET row column value …` (and `DEL old` when an update changed the primary
+    /// key); delete: `DEL row`.
+    private mutating func addRow(_ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8])
+        throws(CDCError)
+    {
+        let table = batch.tables[record.table]
+        let key = batch.keys[record.key]
+        guard !key.isEmpty else {
+            throw CDCError(
+                .sink,
+                "record \(batch.dedupKey(record)) of \(table.database).\(table.table) has no key: the Redis hash mode "
+                    + "needs the pipeline to encode message keys (wantsKeys)")
+        }
+        let separator: ArraySlice<UInt8> = [UInt8(ascii: ":")]
+        let rowKey = [tableKey[...], separator, key]
+        if record.operation == .delete {
+            appendDelete(rowKey)
+            return
+        }
+        let images: RecordImages
+        do {
+            images = try RecordJSONScanner.images(of: batch.values[record.value])
+        } catch {
+            throw CDCError(
+                .sink,
+                "record \(batch.dedupKey(record)) of \(table.database).\(table.table) is not a JSON record as "
+                    + "docs/record-format.md describes (\(error)): the Redis hash mode needs --format json")
+        }
+        guard let after = images.after else {
+            throw CDCError(
+                .sink,
+                "record \(batch.dedupKey(record)) of \(table.database).\(table.table) (\(Self.name(of: record.operation))) "
+                    + "has no after image: the Redis hash mode needs --format json records")
+        }
+        if record.operation == .update, let before = images.before,
+            let oldKey = Self.key(of: before, primaryKey: table.primaryKey, in: batch.values),
+            !oldKey.elementsEqual(key)
+        {
+            appendDelete([tableKey[...], separator, oldKey[...]])
+        }
+        appendDelete(rowKey)
+        guard !after.isEmpty else { return }
+        RESP.appendArrayHeader(2 + 2 * after.count, into: &bytes)
+        RESP.appendBulk("HSET", into: &bytes)
+        RESP.appendBulk(parts: rowKey, into: &bytes)
+        for column in after {
+            RESP.appendBulk(column.name, into: &bytes)
+            RESP.appendBulk(batch.values[column.value], into: &bytes)
+        }
+        commands += 1
+    }
+
+    private mutating func appendDelete(_ key: [ArraySlice<UInt8>]) {
+        RESP.appendArrayHeader(2, into: &bytes)
+        RESP.appendBulk("DEL", into: &bytes)
+        RESP.appendBulk(parts: key, into: &bytes)
+        commands += 1
+    }
+
+    /// The key object of a row image as the JSON encoder writes it (`{"id":7,"region":"eu"}`: no spaces, primary-key
+    /// columns in key order; every column when the table has no primary key). nil when a key column is missing
+    /// from the image (a MINIMAL before image without it).
+    static func key(of image: [ImageColumn], primaryKey: [String], in values: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        func append(_ column: ImageColumn) {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: values[column.quotedName])
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: values[column.value])
+        }
+        if primaryKey.isEmpty {
+            for column in image { append(column) }
+        } else {
+            for name in primaryKey {
+                guard let column = image.first(where: { $0.name == name }) else { return nil }
+                append(column)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    static func name(of operation: RecordRenderer.Operation) -> String {
+        switch operation {
+        case .insert: return "insert"
+        case .update: return "update"
+        case .delete: return "delete"
+        case .read: return "read"
+        }
+    }
+}

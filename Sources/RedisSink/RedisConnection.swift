@@ -1,0 +1,108 @@
+import CHiredis
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One blocking hiredis connection (`redisContext`), freed in deinit. Commands are appended to hiredis's output
+/// buffer as RESP bytes and replies read one at a time, so that many commands are in flight (pipelining).
+/// Every call blocks: use it from a thread that may block, never from Swift concurrency's cooperative pool.
+final class RedisConnection {
+    private let context: UnsafeMutablePointer<redisContext>
+
+    /// hiredis writes with write(2): a connection the server closed would raise SIGPIPE and end the process.
+    private static let brokenPipeIgnored: Bool = {
+        signal(SIGPIPE, SIG_IGN)
+        return true
+    }()
+
+    /// Connects (TCP), with `connectTimeout` for the connection and `commandTimeout` for every read and write.
+    init(host: String, port: Int, connectTimeout: Double, commandTimeout: Double) throws(RedisFailure) {
+        _ = Self.brokenPipeIgnored
+        guard let context = redisConnectWithTimeout(host, Int32(port), Self.timeout(connectTimeout)) else {
+            throw .connection("out of memory allocating a hiredis context")
+        }
+        self.context = context
+        if context.pointee.err != 0 {
+            throw .connection(errorText)
+        }
+        _ = redisSetTimeout(context, Self.timeout(commandTimeout))
+        _ = redisEnableKeepAlive(context)
+    }
+
+    deinit { redisFree(context) }
+
+    /// What hiredis says about the last failure ("Connection refused", "Connection reset by peer", …).
+    var errorText: String {
+        let text = withUnsafeBytes(of: context.pointee.errstr) { raw -> String in
+            let bytes = raw.prefix(while: { $0 != 0 })
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        if text.isEmpty { return "connection error \(context.pointee.err)" }
+        if context.pointee.err == REDIS_ERR_EOF { return "the server closed the connection" }
+        return text
+    }
+
+    /// Appends RESP-encoded commands to the output buffer (nothing is sent yet).
+    func append(_ bytes: [UInt8]) throws(RedisFailure) {
+        let status = bytes.withUnsafeBytes { raw -> Int32 in
+            guard let base = raw.baseAddress else { return REDIS_OK }
+            return redisAppendFormattedCommand(context, base.assumingMemoryBound(to: CChar.self), raw.count)
+        }
+        if status != REDIS_OK { throw .connection(errorText) }
+    }
+
+    /// Writes the whole output buffer to the socket.
+    func send() throws(RedisFailure) {
+        var done: Int32 = 0
+        while done == 0 {
+            if redisBufferWrite(context, &done) != REDIS_OK { throw .connection(errorText) }
+        }
+    }
+
+    /// The next reply: sends what is buffered first, then reads until a whole reply has arrived.
+    func readReply() throws(RedisFailure) -> RedisReply {
+        var raw: UnsafeMutableRawPointer?
+        guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw .connection(errorText) }
+        defer { freeReplyObject(raw) }
+        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// Sends one command and waits for its reply.
+    func command(_ arguments: [[UInt8]]) throws(RedisFailure) -> RedisReply {
+        var bytes: [UInt8] = []
+        RESP.appendCommand(arguments, into: &bytes)
+        try append(bytes)
+        return try readReply()
+    }
+
+    private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
+        let value = reply.pointee
+        func bytes() -> [UInt8] {
+            guard let str = value.str, value.len > 0 else { return [] }
+            return [UInt8](UnsafeRawBufferPointer(start: str, count: value.len))
+        }
+        switch value.type {
+        case REDIS_REPLY_STATUS: return .status(String(decoding: bytes(), as: UTF8.self))
+        case REDIS_REPLY_ERROR: return .error(String(decoding: bytes(), as: UTF8.self))
+        case REDIS_REPLY_INTEGER: return .integer(Int64(value.integer))
+        case REDIS_REPLY_STRING: return .string(bytes())
+        case REDIS_REPLY_ARRAY:
+            var elements: [RedisReply] = []
+            if let element = value.element {
+                for index in 0..<value.elements {
+                    if let child = element[index] { elements.append(convert(child)) } else { elements.append(.null) }
+                }
+            }
+            return .array(elements)
+        default: return .null
+        }
+    }
+
+    private static func timeout(_ seconds: Double) -> timeval {
+        let whole = seconds.rounded(.down)
+        return timeval(tv_sec: Int(whole), tv_usec: Int((seconds - whole) * 1_000_000))
+    }
+}

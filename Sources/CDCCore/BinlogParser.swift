@@ -11,6 +11,8 @@ public final class BinlogParser {
         /// Applies to the last file: reading stops at the first event starting at or after it.
         public var stopPosition: UInt64?
         public var filter = TableFilter()
+        /// Columns to leave out or mask (`--exclude-column`, `--mask-column`).
+        public var columnFilter = ColumnFilter()
         /// Write one JSON object per event instead of row records.
         public var eventsMode = false
         /// Decode every row but render nothing (the decoder's throughput, for benchmarks).
@@ -398,6 +400,7 @@ public final class BinlogParser {
     /// A table version's render info, prepared for the output format.
     private func makeInfo(_ map: TableMap) throws(CDCError) -> TableRenderInfo {
         let info = TableRenderInfo(map: map)
+        info.columnActions = options.columnFilter.actions(for: info)
         try encoder.prepare(info)
         return info
     }

@@ -64,6 +64,8 @@ public final class TableRenderInfo: @unchecked Sendable {
     public let columns: [ColumnRenderInfo]
     /// The output format's per-table state (`RecordEncoder.prepare`), copied with the info.
     public var encoding: (any TableEncoding)?
+    /// Per column: keep, exclude or mask (`ColumnFilter`); nil when every column is kept. Copied with the info.
+    public var columnActions: [ColumnFilter.Action]?
     /// Column indices of the message key: the primary key, or every column when there is none.
     public let keyColumns: [Int]
 
@@ -71,6 +73,7 @@ public final class TableRenderInfo: @unchecked Sendable {
     public func copy() -> TableRenderInfo {
         let copy = TableRenderInfo(map: map)
         copy.encoding = encoding
+        copy.columnActions = columnActions
         return copy
     }
 

@@ -98,11 +98,19 @@ public struct RecordRenderer: Sendable {
         for index in indices where index < values.count && index < table.columns.count {
             let value = values[index]
             if case .absent = value { continue }
+            let action = table.columnActions?[index] ?? .keep
+            if action == .exclude { continue }
             if !first { out.append(44) }
             first = false
             let info = table.columns[index]
             out.append(contentsOf: info.key)
-            try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &out)
+            if action == .mask {
+                try ColumnFilter.appendMasked(into: &out) { (scratch) throws(DecodeError) in
+                    try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &scratch)
+                }
+            } else {
+                try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &out)
+            }
         }
         out.append(125)
     }
@@ -120,12 +128,20 @@ public struct RecordRenderer: Sendable {
         for index in 0..<min(values.count, table.columns.count) {
             let value = values[index]
             if case .absent = value { continue }
+            let action = table.columnActions?[index] ?? .keep
+            if action == .exclude { continue }
             if !first { out.append(44) }
             first = false
             let info = table.columns[index]
             out.append(contentsOf: info.key)
             do {
-                try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &out)
+                if action == .mask {
+                    try ColumnFilter.appendMasked(into: &out) { (scratch) throws(DecodeError) in
+                        try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &scratch)
+                    }
+                } else {
+                    try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &out)
+                }
             } catch {
                 var located = error
                 located.message = "\(table.map.database).\(table.map.table) column \(index + 1): \(error.message)"

@@ -20,8 +20,17 @@ final class RowRenderPool {
     private let queue = DispatchQueue(label: "binlog-sink.render", attributes: .concurrent)
     /// Records handed to the sink.
     private(set) var records = 0
-    /// As of what was handed to the sink.
-    private(set) var checkpoint = PipelineCheckpoint()
+    /// As of what was handed to the sink: never below the saved in-transaction checkpoint a resumed run started
+    /// from (its first records are being skipped, but were delivered before the restart).
+    var checkpoint: PipelineCheckpoint {
+        var reported = counted
+        if let floor = resumeFloor, let open = counted.transaction, open.start == floor.start {
+            reported.transaction?.records = max(open.records, floor.records)
+        }
+        return reported
+    }
+    /// What this run counted itself.
+    private var counted = PipelineCheckpoint()
     /// Records of the first transaction a resumed run skips (they were delivered before the restart).
     private var skipRemaining: UInt64
     private var skipping: Bool
@@ -33,7 +42,7 @@ final class RowRenderPool {
         sink: any RecordSink, encoder: any RecordEncoder, decodeOnly: Bool, workers: Int, skipRecords: UInt64 = 0,
         initial: PipelineCheckpoint = PipelineCheckpoint()
     ) {
-        self.checkpoint = initial
+        self.counted = initial
         self.resumeFloor = initial.transaction
         self.sink = sink
         self.encoder = encoder
@@ -122,26 +131,20 @@ final class RowRenderPool {
         let lastMarker = batch.error == nil ? batch.jobs.count : jobsDone - 1
         for (job, marker) in batch.markers where job <= lastMarker {
             let before = offsets[job]
-            if checkpoint.transaction != nil { checkpoint.transaction?.records += UInt64(before - seen) }
+            if counted.transaction != nil { counted.transaction?.records += UInt64(before - seen) }
             seen = before
             switch marker {
             case .begin(let start):
-                checkpoint.transaction = PipelineCheckpoint.OpenTransaction(start: start, records: 0)
+                counted.transaction = PipelineCheckpoint.OpenTransaction(start: start, records: 0)
             case .commit(let next, let gtid):
-                checkpoint.transaction = nil
-                checkpoint.next = next
-                checkpoint.gtid = gtid ?? checkpoint.gtid
+                counted.transaction = nil
+                counted.next = next
+                counted.gtid = gtid ?? counted.gtid
                 commits.append(RecordBatch.Commit(recordsBefore: max(0, before - drop), next: next, gtid: gtid))
             }
         }
-        if checkpoint.transaction != nil { checkpoint.transaction?.records += UInt64(total - seen) }
-        if let floor = resumeFloor {
-            if commits.isEmpty, let open = checkpoint.transaction, open.start == floor.start {
-                checkpoint.transaction?.records = max(open.records, floor.records)
-            } else if !commits.isEmpty {
-                resumeFloor = nil
-            }
-        }
+        if counted.transaction != nil { counted.transaction?.records += UInt64(total - seen) }
+        if !commits.isEmpty { resumeFloor = nil }
         guard total > drop || !commits.isEmpty else { return }
         let kept = drop == 0 ? batch.output.records : Array(batch.output.records[drop...])
         records += kept.count

@@ -25,6 +25,13 @@ final class StateDirectoryLock {
         guard descriptor >= 0 else {
             throw StateStoreError(.io, "cannot open the lock file: \(FileSystem.lastError())", path: path)
         }
+        // A child process forked by another thread of this process holds a copy of every descriptor until it
+        // execs (then O_CLOEXEC closes it): a lock just released here may look held for a moment. Retry briefly.
+        var attempts = 0
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK && attempts < 20 {
+            attempts += 1
+            usleep(25_000)
+        }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let failure = errno
             let holder = readHolder(descriptor)

@@ -30,6 +30,16 @@ struct ParseCommand: ParsableCommand {
     @Option(name: .customLong("exclude"), help: "Skip tables matching this db.table glob (repeatable).")
     var excludes: [String] = []
 
+    @Option(
+        name: .customLong("exclude-column"),
+        help: "Leave out columns matching this db.table.column glob (repeatable).")
+    var excludeColumns: [String] = []
+
+    @Option(
+        name: .customLong("mask-column"),
+        help: "Replace values of columns matching this db.table.column glob by their SHA-256 (repeatable).")
+    var maskColumns: [String] = []
+
     @Option(help: "Write records to this file instead of stdout.")
     var output: String?
 
@@ -70,6 +80,10 @@ struct ParseCommand: ParsableCommand {
         for pattern in includes + excludes where !pattern.contains(".") {
             throw ValidationError("table glob '\(pattern)' must have the form db.table (e.g. shop.* or *.orders)")
         }
+        for pattern in excludeColumns + maskColumns where pattern.split(separator: ".").count < 3 {
+            throw ValidationError(
+                "column glob '\(pattern)' must have the form db.table.column (e.g. shop.customers.email or *.*.ssn)")
+        }
     }
 
     func run() throws {
@@ -77,6 +91,7 @@ struct ParseCommand: ParsableCommand {
         options.startPosition = startPosition
         options.stopPosition = stopPosition
         options.filter = TableFilter(includes: includes, excludes: excludes)
+        options.columnFilter = ColumnFilter(excludes: excludeColumns, masks: maskColumns)
         options.eventsMode = events
         options.decodeOnly = decodeOnly
         let writer: OutputWriter

@@ -50,12 +50,26 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("exclude"), help: "Skip tables matching this db.table glob (repeatable).")
     var excludes: [String] = []
 
+    @Option(
+        name: .customLong("exclude-column"),
+        help: "Leave out columns matching this db.table.column glob (repeatable).")
+    var excludeColumns: [String] = []
+
+    @Option(
+        name: .customLong("mask-column"),
+        help: "Replace values of columns matching this db.table.column glob by their SHA-256 (repeatable).")
+    var maskColumns: [String] = []
+
     @Flag(help: "Print a summary to stderr at the end.")
     var stats = false
 
     func validate() throws {
         for pattern in includes + excludes where !pattern.contains(".") {
             throw ValidationError("table glob '\(pattern)' must have the form db.table (e.g. shop.* or *.orders)")
+        }
+        for pattern in excludeColumns + maskColumns where pattern.split(separator: ".").count < 3 {
+            throw ValidationError(
+                "column glob '\(pattern)' must have the form db.table.column (e.g. shop.customers.email or *.*.ssn)")
         }
         if serverId == 0 { throw ValidationError("--server-id must not be 0 (the server refuses replicas with id 0)") }
         if heartbeat < 0 || heartbeat > 4_294_967 { throw ValidationError("--heartbeat must be 0 to 4294967 seconds") }
@@ -124,6 +138,11 @@ struct RunCommand: ParsableCommand {
                 initial = PipelineCheckpoint(next: SchemaPosition(file: stream.file, offset: stream.nextPosition))
             }
             parserOptions.filter = filter
+            parserOptions.columnFilter = ColumnFilter(excludes: excludeColumns, masks: maskColumns)
+            if !parserOptions.columnFilter.isEmpty && sinkOptions.format == "avro" {
+                throw CDCError(
+                    .usage, "--exclude-column and --mask-column work with --format json and debezium, not avro yet")
+            }
             parserOptions.checkpointInterval = .milliseconds(Int64(sinkOptions.checkpointInterval * 1000))
             parserOptions.initialCheckpoint = initial
             let loader = try InformationSchemaLoader(url: url, options: connectionOptions)
@@ -137,6 +156,15 @@ struct RunCommand: ParsableCommand {
                         "--format avro needs --state DIR: schema ids must be saved so consumers can always decode")
                 }
                 encoder = PersistingEncoder(inner: encoder, catalog: catalog, keeper: keeper)
+            }
+            // --registry-listen: the embedded registry's read API for consumers, until the run ends.
+            var registryServer: RegistryServer?
+            defer { registryServer?.stop() }
+            if let listen = sinkOptions.registryListen {
+                guard let catalog = format.catalog else {
+                    throw CDCError(.usage, "--registry-listen serves the Avro schemas: it needs --format avro")
+                }
+                registryServer = try RegistryServer.start(listen: listen, catalog: catalog, log: log)
             }
             let sink = try SinkFactory.make(SinkFactory.Context(options: sinkOptions, encoder: encoder, log: log))
             // Records are handed to the sink before the stream waits for the server

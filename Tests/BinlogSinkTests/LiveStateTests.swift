@@ -194,12 +194,16 @@ extension LiveServer {
             // Three crashes at random moments, then a run to the end.
             var generator = SystemRandomNumberGenerator()
             var kills = 0
+            let log = scratch.appendingPathComponent("runs.log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let logHandle = try FileHandle(forWritingTo: log)
+            defer { try? logHandle.close() }
             for _ in 0..<3 {
                 let process = Process()
                 process.executableURL = executable
                 process.arguments = arguments
                 process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
+                process.standardError = logHandle
                 try process.run()
                 usleep(UInt32.random(in: 250_000...900_000, using: &generator))
                 if process.isRunning {
@@ -227,9 +231,10 @@ extension LiveServer {
             let unexpected = Set(deliveredKeys).subtracting(expectedKeys)
             #expect(
                 missing.isEmpty && unexpected.isEmpty,
-                "\(missing.count) missing (e.g. \(missing.sorted().prefix(3))), \(unexpected.count) unexpected (e.g. \(unexpected.sorted().prefix(3)))"
+                "runs: \((try? String(contentsOf: log, encoding: .utf8)) ?? "") \(scratch.path): \(missing.count) missing (e.g. \(missing.sorted().prefix(3))), \(unexpected.count) unexpected (e.g. \(unexpected.sorted().prefix(3)))"
             )
-            #expect(deliveredKeys.elementsEqual(expectedKeys), "records out of binlog order")
+            let inOrder = deliveredKeys.elementsEqual(expectedKeys)
+            #expect(inOrder, "records out of binlog order")
             // Duplicates only after checkpoints: far fewer than a whole replay of the big transaction per crash.
             #expect(copies - delivered.count < 150_000, "\(copies - delivered.count) duplicates")
 

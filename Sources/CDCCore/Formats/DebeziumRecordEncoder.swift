@@ -114,12 +114,20 @@ public struct DebeziumRecordEncoder: RecordEncoder {
         for index in indices where index < image.count && index < table.columns.count {
             let value = image[index]
             if case .absent = value { continue }
+            let action = table.columnActions?[index] ?? .keep
+            if action == .exclude { continue }
             if !first { out.append(44) }
             first = false
             let info = table.columns[index]
             out.append(contentsOf: info.key)
             do {
-                try DebeziumValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &out)
+                if action == .mask {
+                    try ColumnFilter.appendMasked(into: &out) { (scratch) throws(DecodeError) in
+                        try DebeziumValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &scratch)
+                    }
+                } else {
+                    try DebeziumValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &out)
+                }
             } catch {
                 var located = error
                 located.message = "\(table.qualifiedName) column \(index + 1): \(error.message)"

@@ -27,6 +27,11 @@ public final class FileSink: RecordSink {
     let maxBytes: UInt64
     let maxSeconds: Double
     private var segments: [String: FileSegment] = [:]
+    /// When each open segment was last written (a counter): beyond `maxOpenSegments` the least recently used one is
+    /// synced and closed (reopening appends), so any number of tables fits in the process's file descriptors.
+    private var lastUse: [String: UInt64] = [:]
+    private var useCounter: UInt64 = 0
+    static let maxOpenSegments = 128
     private var numbers: [String: Int] = [:]
     /// Messages for the command's log (torn lines dropped, segments closed).
     private let log: (String) -> Void
@@ -80,6 +85,7 @@ public final class FileSink: RecordSink {
     public func close() throws(CDCError) {
         try flush()
         segments.removeAll()
+        lastUse.removeAll()
     }
 
     private func shouldRotate(_ segment: FileSegment) -> Bool {
@@ -92,7 +98,17 @@ public final class FileSink: RecordSink {
     }
 
     private func segment(_ name: String) throws(CDCError) -> FileSegment {
+        useCounter += 1
+        lastUse[name] = useCounter
         if let open = segments[name] { return open }
+        if segments.count >= Self.maxOpenSegments,
+            let oldest = lastUse.filter({ segments[$0.key] != nil })
+                .min(by: { $0.value < $1.value })?.key, let closing = segments[oldest]
+        {
+            try closing.sync()
+            segments[oldest] = nil
+            lastUse[oldest] = nil
+        }
         let segment = try FileSegment(directory: directory, name: name)
         if segment.truncatedBytes > 0 {
             log(

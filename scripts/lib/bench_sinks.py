@@ -20,8 +20,13 @@
                                     (create_time: the message timestamp, CreateTime set by librdkafka at produce)
   dump-redis PORT KEY OUT           read the whole stream KEY; OUT gets "id entry_time" (the entry id's milliseconds
                                     as seconds: the Redis server's clock when it executed the XADD)
-  latency COMMITS ARRIVALS COLUMN   join on id; print "inserted seen p50_ms p99_ms max_ms" of
-                                    arrival[COLUMN] - commit_time (COLUMN 1 = second field of ARRIVALS)
+  kafka-floor BROKERS TOPIC RATE SECONDS OUT
+                                    the broker's latency floor: a producer with the sink's settings sends RATE
+                                    messages/s; OUT gets "id 1 produce_time" (a COMMITS file for `latency`)
+  latency COMMITS ARRIVALS COLUMN [WARMUP]
+                                    join on id; print "inserted seen p50_ms p99_ms max_ms" of
+                                    arrival[COLUMN] - commit_time (COLUMN 1 = second field of ARRIVALS), leaving
+                                    out the rows committed in the first WARMUP seconds (default 1)
 """
 
 import json
@@ -220,12 +225,16 @@ def cmd_observe_kafka(brokers, topic, out, stopfile):
         sink.writelines(seen)
 
 
-def cmd_latency(commits, arrivals, column):
-    column = int(column)
+def cmd_latency(commits, arrivals, column, warmup="1"):
+    column, warmup = int(column), float(warmup)
     committed = {}
+    start = None
     with open(commits) as source:
         for line in source:
             first, rows, at = line.split()
+            start = float(at) if start is None else start
+            if float(at) < start + warmup:
+                continue  # the warm-up: topic creation, the consumer's assignment, the first table lookup
             for row in range(int(first), int(first) + int(rows)):
                 committed[row] = float(at)
     latencies = []
@@ -249,7 +258,40 @@ def cmd_latency(commits, arrivals, column):
     print(f"{len(committed)} {len(latencies)} {pct(50):.1f} {pct(99):.1f} {latencies[-1]:.1f}")
 
 
+def cmd_kafka_floor(brokers, topic, rate, seconds, out):
+    """The broker's own latency floor: a confluent-kafka producer with the sink's settings sends RATE small JSON
+    messages/s for SECONDS s; OUT gets "id 1 produce_time" lines (the commits file of `latency`)."""
+    from confluent_kafka import Producer
+
+    rate, seconds = int(rate), float(seconds)
+    producer = Producer({
+        "bootstrap.servers": brokers, "enable.idempotence": True, "acks": "all",
+        "partitioner": "murmur2_random", "queue.buffering.max.messages": 100000,
+    })
+    lines = []
+    per_tick = 10
+    interval = per_tick / rate
+    begin = time.time()
+    next_at, end, row = begin, begin + seconds, 0
+    while next_at < end:
+        delay = next_at - time.time()
+        if delay > 0:
+            time.sleep(delay)
+        now = time.time()
+        for _ in range(per_tick):
+            row += 1
+            value = json.dumps({"after": {"id": row, "pad": "x" * 64}})
+            producer.produce(topic, value=value, key=json.dumps({"id": row}))
+            lines.append(f"{row} 1 {now:.6f}\n")
+        producer.poll(0)
+        next_at += interval
+    producer.flush(30)
+    with open(out, "w") as sink:
+        sink.writelines(lines)
+
+
 COMMANDS = {
+    "kafka-floor": cmd_kafka_floor,
     "kv": cmd_kv,
     "count-kafka": cmd_count_kafka,
     "redis-len": cmd_redis_len,

@@ -31,7 +31,11 @@ public final class FileSink: RecordSink {
     /// synced and closed (reopening appends), so any number of tables fits in the process's file descriptors.
     private var lastUse: [String: UInt64] = [:]
     private var useCounter: UInt64 = 0
-    static let maxOpenSegments = 128
+    /// Segments closed to stay under `maxOpenSegments`.
+    private var evictions = 0
+    /// At most 128 segments open, and never more than a quarter of what the process may open (RLIMIT_NOFILE):
+    /// the connections, the state database and the libraries need descriptors too.
+    let maxOpenSegments: Int
     private var numbers: [String: Int] = [:]
     /// Messages for the command's log (torn lines dropped, segments closed).
     private let log: (String) -> Void
@@ -46,6 +50,12 @@ public final class FileSink: RecordSink {
         self.maxBytes = maxBytes
         self.maxSeconds = maxSeconds
         self.log = log
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < 1 << 40 {
+            maxOpenSegments = max(4, min(128, Int(limit.rlim_cur / 4)))
+        } else {
+            maxOpenSegments = 128
+        }
         if mkdir(self.directory, 0o755) != 0 && errno != EEXIST {
             throw FileSegment.error("cannot create the output directory", self.directory)
         }
@@ -60,7 +70,13 @@ public final class FileSink: RecordSink {
 
     public func write(_ batch: RecordBatch) throws(CDCError) {
         var byTable: [FileSegment?] = Array(repeating: nil, count: batch.tables.count)
+        var seenEvictions = evictions
         for record in batch.records {
+            if evictions != seenEvictions {
+                // A segment was closed to free its descriptor: drop every cached reference so it really closes.
+                for index in byTable.indices { byTable[index] = nil }
+                seenEvictions = evictions
+            }
             let segment: FileSegment
             if let known = byTable[record.table] {
                 segment = known
@@ -101,13 +117,14 @@ public final class FileSink: RecordSink {
         useCounter += 1
         lastUse[name] = useCounter
         if let open = segments[name] { return open }
-        if segments.count >= Self.maxOpenSegments,
+        if segments.count >= maxOpenSegments,
             let oldest = lastUse.filter({ segments[$0.key] != nil })
                 .min(by: { $0.value < $1.value })?.key, let closing = segments[oldest]
         {
             try closing.sync()
             segments[oldest] = nil
             lastUse[oldest] = nil
+            evictions += 1
         }
         let segment = try FileSegment(directory: directory, name: name)
         if segment.truncatedBytes > 0 {

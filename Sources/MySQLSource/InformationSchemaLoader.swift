@@ -19,6 +19,15 @@ public final class InformationSchemaLoader: SchemaLoader {
 
     public var isMariaDB: Bool { connection.isMariaDB }
 
+    /// The source server's `@@server_id` (saved with checkpoints, to notice a state reused against another server).
+    public func sourceServerID() throws(CDCError) -> UInt32? {
+        do {
+            return try connection.scalar("SELECT @@server_id").flatMap { UInt32($0) }
+        } catch {
+            throw CDCError(.io, error.description)
+        }
+    }
+
     public func loadSchema(of table: TableName) throws(CDCError) -> TableSchema? {
         let rows: [[String?]]
         do {

@@ -146,6 +146,14 @@ struct RunCommand: ParsableCommand {
             parserOptions.checkpointInterval = .milliseconds(Int64(sinkOptions.checkpointInterval * 1000))
             parserOptions.initialCheckpoint = initial
             let loader = try InformationSchemaLoader(url: url, options: connectionOptions)
+            let sourceServerID = try loader.sourceServerID()
+            if let state, let savedID = saved?.serverID, let sourceServerID, savedID != sourceServerID {
+                throw CDCError(
+                    .state,
+                    "\(state): the saved position was read from the server with server_id \(savedID), but "
+                        + "\(url.endpoint) has server_id \(sourceServerID): its binlog positions mean something else. "
+                        + "Use a new --state directory (with --start FILE:POS) for this server")
+            }
             let format = try FormatFactory.make(
                 sinkOptions, name: url.endpoint, mariadb: loader.isMariaDB, saved: try keeper?.loadAvroSchemas() ?? [])
             var encoder = format.encoder
@@ -184,7 +192,7 @@ struct RunCommand: ParsableCommand {
             parser.schemaHooks = hooks
             if let keeper {
                 parser.onCheckpoint = { checkpoint throws(CDCError) in
-                    try keeper.save(checkpoint, registry: hooks.registry, serverID: nil)
+                    try keeper.save(checkpoint, registry: hooks.registry, serverID: sourceServerID)
                 }
             }
             defer { parserStats = parser.statistics }

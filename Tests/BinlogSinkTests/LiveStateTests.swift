@@ -128,6 +128,8 @@ extension LiveServer {
                 """)
             let positionShow = try BinlogSinkCLI.run(["position", "show", "--state", state])
             #expect(positionShow.stdoutText.contains("position:    \(saved)"), "\(positionShow.stdoutText)")
+            let serverID = try client.scalar("SELECT @@server_id")
+            #expect(positionShow.stdoutText.contains("server:      id \(serverID)"), "\(positionShow.stdoutText)")
 
             // No --start: the saved position wins (and --start earliest would be ignored with a note).
             let second = try run([

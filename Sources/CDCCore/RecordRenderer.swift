@@ -93,26 +93,8 @@ public struct RecordRenderer: Sendable {
         _ indices: [Int], of values: [ColumnValue], table: TableRenderInfo, bytes: [UInt8], side: [UInt8],
         into out: inout OutputBuffer
     ) throws(DecodeError) {
-        out.append(123)
-        var first = true
-        for index in indices where index < values.count && index < table.columns.count {
-            let value = values[index]
-            if case .absent = value { continue }
-            let action = table.columnActions?[index] ?? .keep
-            if action == .exclude { continue }
-            if !first { out.append(44) }
-            first = false
-            let info = table.columns[index]
-            out.append(contentsOf: info.key)
-            if action == .mask {
-                try ColumnFilter.appendMasked(into: &out) { (scratch) throws(DecodeError) in
-                    try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &scratch)
-                }
-            } else {
-                try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &out)
-            }
-        }
-        out.append(125)
+        try ColumnObjectWriter.append(
+            indices, of: values, table: table, bytes: bytes, side: side, renderer: ValueRenderer.self, into: &out)
     }
 
     private func appendImage(
@@ -123,31 +105,8 @@ public struct RecordRenderer: Sendable {
             JSONOutput.appendLiteral("null", into: &out)
             return
         }
-        out.append(123)
-        var first = true
-        for index in 0..<min(values.count, table.columns.count) {
-            let value = values[index]
-            if case .absent = value { continue }
-            let action = table.columnActions?[index] ?? .keep
-            if action == .exclude { continue }
-            if !first { out.append(44) }
-            first = false
-            let info = table.columns[index]
-            out.append(contentsOf: info.key)
-            do {
-                if action == .mask {
-                    try ColumnFilter.appendMasked(into: &out) { (scratch) throws(DecodeError) in
-                        try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &scratch)
-                    }
-                } else {
-                    try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &out)
-                }
-            } catch {
-                var located = error
-                located.message = "\(table.map.database).\(table.map.table) column \(index + 1): \(error.message)"
-                throw located
-            }
-        }
-        out.append(125)
+        try ColumnObjectWriter.append(
+            0..<values.count, of: values, table: table, bytes: bytes, side: side, renderer: ValueRenderer.self,
+            into: &out)
     }
 }

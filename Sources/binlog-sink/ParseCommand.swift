@@ -24,21 +24,7 @@ struct ParseCommand: ParsableCommand {
     @Option(help: "Stop before the first event at or after this byte offset of the last file.")
     var stopPosition: UInt64?
 
-    @Option(name: .customLong("include"), help: "Only tables matching this db.table glob (repeatable).")
-    var includes: [String] = []
-
-    @Option(name: .customLong("exclude"), help: "Skip tables matching this db.table glob (repeatable).")
-    var excludes: [String] = []
-
-    @Option(
-        name: .customLong("exclude-column"),
-        help: "Leave out columns matching this db.table.column glob (repeatable).")
-    var excludeColumns: [String] = []
-
-    @Option(
-        name: .customLong("mask-column"),
-        help: "Replace values of columns matching this db.table.column glob by their SHA-256 (repeatable).")
-    var maskColumns: [String] = []
+    @OptionGroup var selection: SelectionOptions
 
     @Option(help: "Write records to this file instead of stdout.")
     var output: String?
@@ -77,21 +63,14 @@ struct ParseCommand: ParsableCommand {
         {
             throw ValidationError("--schema-from takes 'binlog' or a server URL (mysql://USER@HOST:PORT)")
         }
-        for pattern in includes + excludes where !pattern.contains(".") {
-            throw ValidationError("table glob '\(pattern)' must have the form db.table (e.g. shop.* or *.orders)")
-        }
-        for pattern in excludeColumns + maskColumns where pattern.split(separator: ".").count < 3 {
-            throw ValidationError(
-                "column glob '\(pattern)' must have the form db.table.column (e.g. shop.customers.email or *.*.ssn)")
-        }
     }
 
     func run() throws {
         var options = BinlogParser.Options()
         options.startPosition = startPosition
         options.stopPosition = stopPosition
-        options.filter = TableFilter(includes: includes, excludes: excludes)
-        options.columnFilter = ColumnFilter(excludes: excludeColumns, masks: maskColumns)
+        options.filter = selection.tableFilter
+        options.columnFilter = selection.columnFilter
         options.eventsMode = events
         options.decodeOnly = decodeOnly
         let writer: OutputWriter

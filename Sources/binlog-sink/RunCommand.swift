@@ -44,33 +44,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds to keep reconnecting after a lost connection before giving up.")
     var reconnectTimeout: Double = 600
 
-    @Option(name: .customLong("include"), help: "Only tables matching this db.table glob (repeatable).")
-    var includes: [String] = []
-
-    @Option(name: .customLong("exclude"), help: "Skip tables matching this db.table glob (repeatable).")
-    var excludes: [String] = []
-
-    @Option(
-        name: .customLong("exclude-column"),
-        help: "Leave out columns matching this db.table.column glob (repeatable).")
-    var excludeColumns: [String] = []
-
-    @Option(
-        name: .customLong("mask-column"),
-        help: "Replace values of columns matching this db.table.column glob by their SHA-256 (repeatable).")
-    var maskColumns: [String] = []
+    @OptionGroup var selection: SelectionOptions
 
     @Flag(help: "Print a summary to stderr at the end.")
     var stats = false
 
     func validate() throws {
-        for pattern in includes + excludes where !pattern.contains(".") {
-            throw ValidationError("table glob '\(pattern)' must have the form db.table (e.g. shop.* or *.orders)")
-        }
-        for pattern in excludeColumns + maskColumns where pattern.split(separator: ".").count < 3 {
-            throw ValidationError(
-                "column glob '\(pattern)' must have the form db.table.column (e.g. shop.customers.email or *.*.ssn)")
-        }
         if serverId == 0 { throw ValidationError("--server-id must not be 0 (the server refuses replicas with id 0)") }
         if heartbeat < 0 || heartbeat > 4_294_967 { throw ValidationError("--heartbeat must be 0 to 4294967 seconds") }
     }
@@ -81,7 +60,7 @@ struct RunCommand: ParsableCommand {
         let log: (String) -> Void = { ErrorReporter.printStderr("binlog-sink: \($0)") }
         do throws(CDCError) {
             let (url, connectionOptions) = try connection.resolve()
-            let filter = TableFilter(includes: includes, excludes: excludes)
+            let filter = selection.tableFilter
             let keeper = try state.map { directory throws(CDCError) in
                 try StateKeeper(directory: directory, filter: filter)
             }
@@ -138,7 +117,7 @@ struct RunCommand: ParsableCommand {
                 initial = PipelineCheckpoint(next: SchemaPosition(file: stream.file, offset: stream.nextPosition))
             }
             parserOptions.filter = filter
-            parserOptions.columnFilter = ColumnFilter(excludes: excludeColumns, masks: maskColumns)
+            parserOptions.columnFilter = selection.columnFilter
             if !parserOptions.columnFilter.isEmpty && sinkOptions.format == "avro" {
                 throw CDCError(
                     .usage, "--exclude-column and --mask-column work with --format json and debezium, not avro yet")

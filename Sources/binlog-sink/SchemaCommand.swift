@@ -123,28 +123,12 @@ struct SchemaCommand: ParsableCommand {
 
         /// Replays the DDL of `paths` into a registry.
         static func registry(from paths: [String]) throws(CDCError) -> SchemaRegistry {
-            let source = BinlogFilesSource(paths: paths)
             var registry = SchemaRegistry(mariadb: ParseCommand.looksLikeMariaDB(paths.first))
-            var decoder = EventDecoder(decompressor: SystemDecompressor(), crc32: SystemDecompressor.crc32)
-            var file = ""
-            while let next = try source.nextEvent() {
-                if next.file != file {
-                    file = next.file
-                    decoder = EventDecoder(decompressor: SystemDecompressor(), crc32: SystemDecompressor.crc32)
-                }
-                // Only query events matter: skip the rest without decoding their bodies.
-                let kinds = [EventType.query, .mariaQueryCompressed, .formatDescription].map(\.rawValue)
-                guard next.bytes.count > 4, kinds.contains(next.bytes[4]) else { continue }
-                let event: BinlogEvent
-                do {
-                    event = try decoder.decode(next.bytes, offset: next.offset)
-                } catch {
-                    throw CDCError.decode(error, file: next.label)
-                }
-                guard case .query(let query) = event.body else { continue }
+            try DDLLookahead.forEachQuery(
+                BinlogFilesSource(paths: paths), decompressor: SystemDecompressor(), crc32: SystemDecompressor.crc32
+            ) { (query, position) throws(CDCError) in
                 let changes = DDLParser.parse(query.query, defaultDatabase: query.database)
-                if changes.isEmpty { continue }
-                let position = SchemaPosition(file: next.file, offset: next.offset)
+                if changes.isEmpty { return }
                 for problem in registry.apply(changes, at: position) {
                     ErrorReporter.printStderr("binlog-sink: warning: at \(position): \(problem)")
                 }

@@ -89,7 +89,9 @@ public struct DebeziumRecordEncoder: RecordEncoder {
     public func appendKey(
         table: TableRenderInfo, image: [ColumnValue], bytes: [UInt8], side: [UInt8], into out: inout OutputBuffer
     ) throws(DecodeError) {
-        try appendColumns(table.keyColumns, of: image, table: table, bytes: bytes, side: side, into: &out)
+        try ColumnObjectWriter.append(
+            table.keyColumns, of: image, table: table, bytes: bytes, side: side, renderer: DebeziumValueRenderer.self,
+            into: &out)
     }
 
     private func appendImage(
@@ -99,41 +101,8 @@ public struct DebeziumRecordEncoder: RecordEncoder {
             JSONOutput.appendLiteral("null", into: &out)
             return
         }
-        try appendColumns(
-            Array(0..<min(image.count, table.columns.count)), of: image, table: table, bytes: bytes, side: side,
+        try ColumnObjectWriter.append(
+            0..<image.count, of: image, table: table, bytes: bytes, side: side, renderer: DebeziumValueRenderer.self,
             into: &out)
-    }
-
-    /// `{"col":value,…}` of the given columns; columns absent from the image are left out, as in the JSON format.
-    private func appendColumns(
-        _ indices: [Int], of image: [ColumnValue], table: TableRenderInfo, bytes: [UInt8], side: [UInt8],
-        into out: inout OutputBuffer
-    ) throws(DecodeError) {
-        out.append(123)
-        var first = true
-        for index in indices where index < image.count && index < table.columns.count {
-            let value = image[index]
-            if case .absent = value { continue }
-            let action = table.columnActions?[index] ?? .keep
-            if action == .exclude { continue }
-            if !first { out.append(44) }
-            first = false
-            let info = table.columns[index]
-            out.append(contentsOf: info.key)
-            do {
-                if action == .mask {
-                    try ColumnFilter.appendMasked(into: &out) { (scratch) throws(DecodeError) in
-                        try DebeziumValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &scratch)
-                    }
-                } else {
-                    try DebeziumValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &out)
-                }
-            } catch {
-                var located = error
-                located.message = "\(table.qualifiedName) column \(index + 1): \(error.message)"
-                throw located
-            }
-        }
-        out.append(125)
     }
 }

@@ -50,6 +50,22 @@ public struct DDLLookahead: Sendable {
         crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)?
     ) throws(CDCError) -> DDLLookahead {
         var lookahead = DDLLookahead()
+        try forEachQuery(source, decompressor: decompressor, crc32: crc32) { (query, position) throws(CDCError) in
+            lookahead.observe(query.query, defaultDatabase: query.database, at: position)
+        } passing: { end in
+            lookahead.end = end
+        }
+        return lookahead
+    }
+
+    /// Calls `body` with every query event of `source` (until it ends) and where it starts, decoding nothing else
+    /// but format descriptions; `passing` sees the end of every event.
+    public static func forEachQuery(
+        _ source: any BinlogEventSource, decompressor: (any Decompressor)?,
+        crc32: (@Sendable (UnsafeRawBufferPointer) -> UInt32)?,
+        _ body: (QueryEvent, SchemaPosition) throws(CDCError) -> Void,
+        passing: (SchemaPosition) -> Void = { _ in }
+    ) throws(CDCError) {
         var decoder = EventDecoder(decompressor: decompressor, crc32: crc32)
         var file = ""
         let kinds = [EventType.query, .mariaQueryCompressed, .formatDescription].map(\.rawValue)
@@ -58,7 +74,7 @@ public struct DDLLookahead: Sendable {
                 file = next.file
                 decoder = EventDecoder(decompressor: decompressor, crc32: crc32)
             }
-            lookahead.end = SchemaPosition(file: next.file, offset: next.offset + UInt64(next.bytes.count))
+            passing(SchemaPosition(file: next.file, offset: next.offset + UInt64(next.bytes.count)))
             guard next.bytes.count > 4, kinds.contains(next.bytes[4]) else { continue }
             let event: BinlogEvent
             do {
@@ -67,10 +83,7 @@ public struct DDLLookahead: Sendable {
                 throw CDCError.decode(error, file: next.label)
             }
             guard case .query(let query) = event.body else { continue }
-            lookahead.observe(
-                query.query, defaultDatabase: query.database,
-                at: SchemaPosition(file: next.file, offset: next.offset))
+            try body(query, SchemaPosition(file: next.file, offset: next.offset))
         }
-        return lookahead
     }
 }

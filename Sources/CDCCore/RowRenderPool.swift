@@ -145,6 +145,9 @@ final class RowRenderPool {
         }
         if counted.transaction != nil { counted.transaction?.records += UInt64(total - seen) }
         if !commits.isEmpty { resumeFloor = nil }
+        // Decode-only renders nothing: its "records" are the rows it decoded (what `parse --decode-only --stats`
+        // and `bench` report).
+        if decodeOnly { records += batch.output.rows }
         guard total > drop || !commits.isEmpty else { return }
         let kept = drop == 0 ? batch.output.records : Array(batch.output.records[drop...])
         records += kept.count

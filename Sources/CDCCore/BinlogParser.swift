@@ -21,6 +21,10 @@ public final class BinlogParser {
         /// Records of the first transaction to skip: a run resumed inside a transaction (`PipelineCheckpoint`)
         /// starts at the transaction's first event and skips the records already delivered.
         public var skipRecords: UInt64 = 0
+        /// MySQL GTIDs whose transactions produce no records (`parse --exclude-gtids`, and `run --start gtid:SET`
+        /// on MySQL, which starts at the binlog file the set reaches and skips what the set already holds). Their
+        /// DDL still moves the schema registry.
+        public var excludeGTIDs: GTIDSet?
         /// How often `onCheckpoint` runs (after the sink has flushed everything handed to it).
         public var checkpointInterval: Duration = .seconds(1)
         /// The checkpoint before the first record (the saved one, or where the source starts).
@@ -58,6 +62,8 @@ public final class BinlogParser {
     private var after: [ColumnValue] = []
     private var gtid: [UInt8]?
     private var gtidText: String?
+    /// The current transaction's GTID is in `options.excludeGTIDs`: its rows are not emitted.
+    private var excludedTransaction = false
     private var temporalHints = LegacyTemporalHints()
     /// JSON documents of recent rows, to complete partial JSON updates logged with a minimal before image.
     private let jsonDocuments = JSONDocumentCache()
@@ -244,10 +250,12 @@ public final class BinlogParser {
         case .mysqlGTID(let gtidEvent):
             gtid = gtidEvent.gtid.map { Array($0.description.utf8) }
             gtidText = gtidEvent.gtid.map(\.description)
+            excludedTransaction = gtidEvent.gtid.map { options.excludeGTIDs?.contains($0) ?? false } ?? false
             beginTransaction(at: event.offset, state: .afterGTID)
         case .mariaGTID(let gtidEvent):
             gtid = Array(gtidEvent.gtid.description.utf8)
             gtidText = gtidEvent.gtid.description
+            excludedTransaction = false
             beginTransaction(at: event.offset, state: gtidEvent.isStandalone ? .afterGTID : .open)
         case .query(let query):
             temporalHints.observe(query: query.query, defaultDatabase: query.database)
@@ -285,6 +293,8 @@ public final class BinlogParser {
             let info =
                 options.filter.accepts(database: map.database, table: map.table) ? try makeInfo(map) : nil
             renderInfos[map.tableID] = (map, info)
+        case .rows where excludedTransaction:
+            break
         case .rows(let rowsEvent):
             if let pool {
                 rows = try emitRows(rowsEvent, event: event, decoder: decoder, path: path, rowBase: rowBase, pool: pool)
@@ -315,6 +325,7 @@ public final class BinlogParser {
 
     private func endTransaction(next: UInt64) {
         transactionState = .none
+        excludedTransaction = false
         pool?.mark(.commit(next: SchemaPosition(file: fileName, offset: next), gtid: gtidText))
         gtidText = nil
     }

@@ -1,3 +1,4 @@
+import BinlogDecoder
 import CDCCore
 import CMariaDB
 import CShims
@@ -15,7 +16,8 @@ public enum StartPosition: Sendable, Equatable, CustomStringConvertible {
     /// The server's current end (SHOW MASTER STATUS / SHOW BINARY LOG STATUS).
     case latest
     case position(file: String, offset: UInt64)
-    /// A MariaDB GTID position (`0-1-100,1-2-5`); MySQL GTID sets are not supported by Connector/C 3.3.
+    /// A MariaDB GTID position (`0-1-100,1-2-5`), or on MySQL the GTID set the consumer already holds
+    /// (`uuid:1-100`): see `MySQLGTIDStart`.
     case gtid(String)
 
     public init(parsing text: String) throws(MySQLSourceError) {
@@ -26,9 +28,11 @@ public enum StartPosition: Sendable, Equatable, CustomStringConvertible {
             if text.hasPrefix("gtid:") {
                 let set = String(text.dropFirst(5))
                 guard !set.isEmpty,
-                    set.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "," || $0 == ":" || $0.isHexDigit || $0 == " " })
+                    set.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-,:_ \n".contains($0)) })
                 else {
-                    throw MySQLSourceError("--start \(text): a GTID position looks like gtid:0-1-100[,1-2-5]")
+                    throw MySQLSourceError(
+                        "--start \(text): a GTID position looks like gtid:0-1-100[,1-2-5] (MariaDB) or gtid:uuid:1-100 (MySQL)"
+                    )
                 }
                 self = .gtid(set)
                 return
@@ -117,6 +121,8 @@ public final class ReplicationStream: BinlogEventSource {
     /// The file of the next event and its offset.
     public private(set) var file = ""
     public private(set) var nextPosition: UInt64 = 4
+    /// On MySQL with `--start gtid:SET`: the set, whose transactions after the start file are not to be emitted.
+    public private(set) var excludeGTIDs: GTIDSet?
     /// Where `--until` stops (nil: never).
     public private(set) var end: (file: String, offset: UInt64)?
     private var checksumLength = 4
@@ -158,7 +164,7 @@ public final class ReplicationStream: BinlogEventSource {
             case .now: end = try Self.endPosition(connection)
             case .position(let file, let offset): end = (file, offset)
             }
-            if case .gtid(let set) = options.start {
+            if case .gtid(let set) = options.start, connection.isMariaDB {
                 try open(connection, file: "", offset: 4, gtid: set)
             } else {
                 try open(connection, file: startFile, offset: startOffset, gtid: nil)
@@ -245,14 +251,11 @@ public final class ReplicationStream: BinlogEventSource {
                     hint: "give an event boundary within the file, or start from earliest or latest")
             }
             return (file, offset)
-        case .gtid:
-            if !connection.isMariaDB {
-                throw MySQLSourceError(
-                    "--start gtid: MySQL GTID sets are not supported: Connector/C 3.3 cannot send "
-                        + "COM_BINLOG_DUMP_GTID",
-                    hint: "start from FILE:POS (SHOW BINARY LOG STATUS), earliest or latest")
-            }
-            return ("", 4)
+        case .gtid(let set):
+            if connection.isMariaDB { return ("", 4) }
+            let (file, excluded) = try MySQLGTIDStart.resolve(set, connection: connection)
+            excludeGTIDs = excluded
+            return (file, 4)
         }
     }
 

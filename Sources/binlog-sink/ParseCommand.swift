@@ -1,5 +1,6 @@
 import ArgumentParser
 import BinlogCompression
+import BinlogDecoder
 import CDCCore
 import MySQLSource
 
@@ -23,6 +24,13 @@ struct ParseCommand: ParsableCommand {
 
     @Option(help: "Stop before the first event at or after this byte offset of the last file.")
     var stopPosition: UInt64?
+
+    @Option(
+        name: .customLong("exclude-gtids"),
+        help: ArgumentHelp(
+            "Leave out the transactions of these MySQL GTIDs (as mysqlbinlog --exclude-gtids), e.g. a replica's gtid_executed.",
+            valueName: "gtid-set"))
+    var excludeGTIDs: String?
 
     @OptionGroup var selection: SelectionOptions
 
@@ -68,6 +76,13 @@ struct ParseCommand: ParsableCommand {
     func run() throws {
         var options = BinlogParser.Options()
         options.startPosition = startPosition
+        if let excludeGTIDs {
+            do throws(DecodeError) {
+                options.excludeGTIDs = try GTIDSet(parsing: excludeGTIDs)
+            } catch {
+                throw ValidationError("--exclude-gtids: \(error.message)")
+            }
+        }
         options.stopPosition = stopPosition
         options.filter = selection.tableFilter
         options.columnFilter = selection.columnFilter

@@ -29,7 +29,8 @@ struct RunCommand: ParsableCommand {
 
     @Option(
         help:
-            "Where to start when no position is saved: earliest, latest, FILE:POS or gtid:SET (MariaDB GTID position).")
+            "Where to start when no position is saved: earliest, latest, FILE:POS or gtid:SET (MariaDB GTID position, or the MySQL GTID set already received)."
+    )
     var start: String = "latest"
 
     @Option(help: "Where to stop: never, now (the server's end position at start) or FILE:POS.")
@@ -115,6 +116,11 @@ struct RunCommand: ParsableCommand {
             if initial == nil, !stream.file.isEmpty {
                 // Nothing saved yet: until the first transaction is delivered, a restart starts where this run did.
                 initial = PipelineCheckpoint(next: SchemaPosition(file: stream.file, offset: stream.nextPosition))
+            }
+            if let excluded = stream.excludeGTIDs {
+                // MySQL --start gtid:SET: from the newest binlog the set covers, skipping what the set holds.
+                parserOptions.excludeGTIDs = excluded
+                log("gtid:\(excluded) starts at \(stream.file):4; its transactions there are skipped")
             }
             parserOptions.filter = filter
             parserOptions.columnFilter = selection.columnFilter

@@ -155,3 +155,113 @@ public struct GTIDSet: Sendable, Equatable, CustomStringConvertible {
         return GTIDSet(entries: entries)
     }
 }
+
+extension GTIDSet {
+    /// Parses MySQL's text form of a GTID set, as `SELECT @@gtid_executed` and `SHOW BINLOG EVENTS` print it:
+    /// `uuid:1-5:7,uuid2:3` and, tagged (MySQL 8.4+), `uuid:1-5:tag:1-2`. Whitespace and newlines around the parts are
+    /// ignored; an empty text is the empty set. Intervals are inclusive in the text (`1-5` is `1 ..< 6` here).
+    public init(parsing text: String) throws(DecodeError) {
+        var entries: [Entry] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let fields = part.split(separator: ":", omittingEmptySubsequences: false).map {
+                $0.trimmingWhitespace()
+            }
+            if fields.count == 1 && fields[0].isEmpty {
+                if text.allSatisfy(\.isWhitespace) { break }
+                throw DecodeError(.malformed, "GTID set \"\(text)\": empty element between commas")
+            }
+            guard let uuid = MySQLGTID.parseUUID(fields[0]) else {
+                throw DecodeError(
+                    .malformed, "GTID set \"\(text)\": \"\(fields[0])\" is not a server uuid (8-4-4-4-12 hex digits)")
+            }
+            guard fields.count > 1 else {
+                throw DecodeError(
+                    .malformed, "GTID set \"\(text)\": \(fields[0]) has no transaction numbers (uuid:1-5)")
+            }
+            var tag: String?
+            var intervals: [Interval] = []
+            func flush() {
+                if !intervals.isEmpty { entries.append(Entry(uuid: uuid, tag: tag, intervals: intervals)) }
+                intervals = []
+            }
+            for field in fields.dropFirst() {
+                if let first = field.utf8.first, first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9") {
+                    let bounds = field.split(separator: "-", omittingEmptySubsequences: false)
+                    guard bounds.count <= 2, let start = Int64(bounds[0]), start >= 1,
+                        let last = bounds.count == 2 ? Int64(bounds[1]) : start, last >= start, last < Int64.max
+                    else {
+                        throw DecodeError(
+                            .malformed,
+                            "GTID set \"\(text)\": \"\(field)\" is not a transaction number or range (7 or 1-5)")
+                    }
+                    intervals.append(Interval(start: start, end: last + 1))
+                } else {
+                    flush()
+                    do {
+                        tag = try MySQLGTID.validatedTag(ArraySlice(Array(field.utf8)))
+                    } catch {
+                        throw DecodeError(.malformed, "GTID set \"\(text)\": \"\(field)\" is not a GTID tag")
+                    }
+                }
+            }
+            flush()
+        }
+        self.init(entries: entries)
+    }
+
+    /// Whether `gtid` is in the set.
+    public func contains(_ gtid: MySQLGTID) -> Bool {
+        entries.contains { entry in
+            entry.uuid == gtid.uuid && entry.tag == gtid.tag
+                && entry.intervals.contains { $0.start <= gtid.gno && gtid.gno < $0.end }
+        }
+    }
+
+    /// Whether every GTID of this set is in `other` (the intervals of one uuid and tag may be split over several
+    /// entries on either side).
+    public func isSubset(of other: GTIDSet) -> Bool {
+        let covering = other.mergedIntervals()
+        for (key, intervals) in mergedIntervals() {
+            let available = covering[key] ?? []
+            for interval in intervals
+            where !available.contains(where: { $0.start <= interval.start && interval.end <= $0.end }) {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The intervals of each uuid and tag, sorted and merged where they touch or overlap.
+    func mergedIntervals() -> [EntryKey: [Interval]] {
+        var grouped: [EntryKey: [Interval]] = [:]
+        for entry in entries {
+            grouped[EntryKey(uuid: entry.uuid, tag: entry.tag), default: []].append(contentsOf: entry.intervals)
+        }
+        return grouped.mapValues { intervals in
+            var merged: [Interval] = []
+            for interval in intervals.sorted(by: { $0.start < $1.start }) {
+                if let last = merged.last, interval.start <= last.end {
+                    merged[merged.count - 1].end = max(last.end, interval.end)
+                } else {
+                    merged.append(interval)
+                }
+            }
+            return merged
+        }
+    }
+
+    /// A uuid and tag: the intervals of one GTID source.
+    struct EntryKey: Hashable {
+        var uuid: [UInt8]
+        var tag: String?
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingWhitespace() -> Substring {
+        var trimmed = self
+        while let first = trimmed.first, first.isWhitespace { trimmed.removeFirst() }
+        while let last = trimmed.last, last.isWhitespace { trimmed.removeLast() }
+        return trimmed
+    }
+}

@@ -42,6 +42,30 @@ public struct MySQLGTID: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// Parses a server uuid in its text form (`3e11fa47-71ca-11e1-9e33-c80aa9429562`, hyphens optional, either case).
+    public static func parseUUID<S: StringProtocol>(_ text: S) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        var high: UInt8?
+        for character in text.utf8 where character != UInt8(ascii: "-") {
+            let nibble: UInt8
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            if let value = high {
+                guard bytes.count < 16 else { return nil }
+                bytes.append(value << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return bytes.count == 16 && high == nil ? bytes : nil
+    }
+
     /// Checks a tag read from the wire the way MySQL's `Tag::from_cstring` does (ASCII letters, digits and `_`, not
     /// starting with a digit, at most 32 characters) and returns it in lower case as MySQL stores it.
     /// An empty tag means "untagged" and gives nil.

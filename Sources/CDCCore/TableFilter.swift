@@ -1,6 +1,6 @@
 /// `--include` / `--exclude` table selection by `db.table` glob (`*` any run, `?` one character; case-sensitive
 /// as MySQL table names on Linux are). With no includes every table is included; excludes win.
-public struct TableFilter: Sendable {
+public struct TableFilter: Sendable, CustomStringConvertible {
     public var includes: [String]
     public var excludes: [String]
 
@@ -10,6 +10,12 @@ public struct TableFilter: Sendable {
     }
 
     public var isEmpty: Bool { includes.isEmpty && excludes.isEmpty }
+
+    /// A canonical text of the selection (patterns sorted, duplicates dropped): equal texts select the same tables.
+    public var description: String {
+        "include=" + Set(includes).sorted().joined(separator: ",") + " exclude="
+            + Set(excludes).sorted().joined(separator: ",")
+    }
 
     public func accepts(database: String, table: String) -> Bool {
         let name = Array("\(database).\(table)".utf8)

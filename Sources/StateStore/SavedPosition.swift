@@ -11,10 +11,15 @@ public struct SavedPosition: Sendable, Equatable {
         public var start: BinlogFilePosition
         /// Records of this transaction already acknowledged by the sink.
         public var recordsDelivered: UInt64
+        /// The table filter those records were counted under (`TableFilter.description`); nil when saved by a
+        /// release that did not record it. Under another filter the count means other records: the transaction
+        /// is then replayed whole.
+        public var filter: String?
 
-        public init(start: BinlogFilePosition, recordsDelivered: UInt64) {
+        public init(start: BinlogFilePosition, recordsDelivered: UInt64, filter: String? = nil) {
             self.start = start
             self.recordsDelivered = recordsDelivered
+            self.filter = filter
         }
     }
 

@@ -97,7 +97,7 @@ public final class StateStore {
         let rows = try database.query(
             """
             SELECT binlog_file, binlog_offset, gtid_set, server_id, server_uuid,
-                   tx_start_file, tx_start_offset, tx_records_delivered, updated_at_ms
+                   tx_start_file, tx_start_offset, tx_records_delivered, updated_at_ms, tx_filter
             FROM source_position WHERE id = 1
             """)
         guard let row = rows.first else { return nil }
@@ -114,7 +114,7 @@ public final class StateStore {
         if let file = try row.optionalString(5) {
             position.transaction = SavedPosition.TransactionCheckpoint(
                 start: BinlogFilePosition(file: file, offset: try unsigned(row.int64(6), "tx_start_offset")),
-                recordsDelivered: try unsigned(row.int64(7), "tx_records_delivered"))
+                recordsDelivered: try unsigned(row.int64(7), "tx_records_delivered"), filter: try row.optionalString(9))
         }
         return position
     }
@@ -153,8 +153,8 @@ public final class StateStore {
             """
             INSERT OR REPLACE INTO source_position
                 (id, binlog_file, binlog_offset, gtid_set, server_id, server_uuid,
-                 tx_start_file, tx_start_offset, tx_records_delivered, updated_at_ms)
-            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 tx_start_file, tx_start_offset, tx_records_delivered, updated_at_ms, tx_filter)
+            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 SQLiteValue(position.binlog?.file), try optionalSigned(position.binlog?.offset),
@@ -162,7 +162,7 @@ public final class StateStore {
                 SQLiteValue(position.serverUUID), SQLiteValue(position.transaction?.start.file),
                 try optionalSigned(position.transaction?.start.offset),
                 try optionalSigned(position.transaction?.recordsDelivered),
-                .integer(FileSystem.nowMilliseconds()),
+                .integer(FileSystem.nowMilliseconds()), SQLiteValue(position.transaction?.filter),
             ])
     }
 

@@ -68,6 +68,10 @@ enum StateStoreSchema {
         INSERT INTO avro_registrations (subject, version, id, fingerprint, schema_json)
             SELECT subject, version, id, fingerprint, schema_json FROM avro_schemas;
         """,
+        // 3: the table filter an in-transaction checkpoint's record count was taken under.
+        """
+        ALTER TABLE source_position ADD COLUMN tx_filter TEXT;
+        """,
     ]
 
     /// Brings `database` to `currentVersion`, refusing files that are not binlog-sink state or come from a newer

@@ -182,7 +182,7 @@ final class StateKeeper {
         if let open = checkpoint.transaction {
             position.transaction = SavedPosition.TransactionCheckpoint(
                 start: BinlogFilePosition(file: open.start.file, offset: open.start.offset),
-                recordsDelivered: open.records)
+                recordsDelivered: open.records, filter: filter.description)
         }
         guard position.binlog != nil || position.transaction != nil else { return }
         do {

@@ -180,6 +180,57 @@ extension LiveServer {
             #expect(try BinlogRecord.parseAll(fromServer.stdout).last?.after?.keys == newColumns)
         }
 
+        @Test("an in-transaction checkpoint counted under another --include is not trusted: the transaction replays")
+        func filterChangeReplaysOpenTransaction() throws {
+            let database = LiveMariaDBTests.uniqueDatabase("bls_filter")
+            let state = scratch.appendingPathComponent("state-filter").path
+            let output = scratch.appendingPathComponent("out-filter")
+            try client.run(
+                """
+                CREATE DATABASE `\(database)`;
+                CREATE TABLE `\(database)`.a (id INT PRIMARY KEY, v VARCHAR(100));
+                CREATE TABLE `\(database)`.b (id INT PRIMARY KEY, v VARCHAR(100));
+                """)
+            let start = try position()
+            // One transaction: a's rows first, then b's. The first run captures only b.
+            try client.run(
+                """
+                USE `\(database)`;
+                BEGIN;
+                INSERT INTO `\(database)`.a SELECT seq, REPEAT('a', 90) FROM seq_1_to_100000 AS s;
+                INSERT INTO `\(database)`.b SELECT seq, REPEAT('b', 90) FROM seq_1_to_100000 AS s;
+                COMMIT;
+                """)
+            guard let executable = BinlogSinkCLI.executable else {
+                throw MariaDBClient.Failure(message: "binlog-sink executable not found")
+            }
+            let common = [
+                "run", "--source", source, "--start", start, "--until", "now", "--state", state,
+                "--sink", "file:\(output.path)", "--checkpoint-interval", "0.05",
+            ]
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = common + ["--include", "\(database).b"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning && Self.directorySize(output) < 2_000_000 && Date() < deadline { usleep(5_000) }
+            let killed = process.isRunning
+            if killed { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            try #require(killed, "the first run finished before it could be killed: the test proves nothing")
+
+            let second = try BinlogSinkCLI.run(common + ["--include", "\(database).*"])
+            #expect(second.status == 0, "\(second.stderr.suffix(2000))")
+            #expect(second.stderr.contains("another table filter"), "\(second.stderr.suffix(2000))")
+            let (delivered, _) = try Self.fileSinkRecords(output)
+            let ids = Self.replayByID(delivered)
+            let aCount = ids["\(database).a"]?.count ?? 0
+            let bCount = ids["\(database).b"]?.count ?? 0
+            #expect(aCount == 100_000 && bCount == 100_000, "a: \(aCount) rows, b: \(bCount) rows delivered")
+        }
+
         @Test("SIGKILL at random moments inside a large transaction: every change arrives, resumed inside it")
         func crashInsideLargeTransaction() throws {
             let database = LiveMariaDBTests.uniqueDatabase("bls_crash")

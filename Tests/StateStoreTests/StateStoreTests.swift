@@ -22,7 +22,8 @@ import Testing
             gtidSet: "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-77", serverID: 4_000_000_000,
             serverUUID: "3e11fa47-71ca-11e1-9e33-c80aa9429562",
             transaction: .init(
-                start: BinlogFilePosition(file: "mysql-bin.000042", offset: 120_000), recordsDelivered: 250)
+                start: BinlogFilePosition(file: "mysql-bin.000042", offset: 120_000), recordsDelivered: 250,
+                filter: "include=shop.* exclude=")
         )
         do {
             let store = try StateStore.open(directory: directory)

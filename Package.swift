@@ -62,7 +62,8 @@ let package = Package(
         .testTarget(name: "RedisSinkTests", dependencies: ["RedisSink", "CDCCore", "CHiredis"]),
         // End-to-end tests that run the built `binlog-sink` executable on fixtures and on a live throwaway MariaDB.
         .testTarget(
-            name: "BinlogSinkTests", dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression"],
+            name: "BinlogSinkTests",
+            dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression", "ConnectorConfig"],
             exclude: ["Support/kafka_consume.py"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import ConnectorConfig
 import Foundation
 import Testing
 
@@ -225,5 +226,53 @@ import Testing
         let wrong = try validate(try file("w.yaml", "format: json\n"), ["--for", "nosuch"])
         #expect(wrong.status == 64)
         #expect(wrong.stderr.contains("not a command"))
+    }
+
+    @Test(
+        "every flag of run and parse has a key, and a file setting all of them has no unknown key",
+        arguments: ["run", "parse"])
+    func everyFlagHasAKey(command: String) throws {
+        let dump = try BinlogSinkCLI.run([command, "--experimental-dump-help"], timeout: 60)
+        let json = try JSONSerialization.jsonObject(with: dump.stdout) as? [String: Any]
+        let arguments = (json?["command"] as? [String: Any])?["arguments"] as? [[String: Any]] ?? []
+        // Nested sections from dotted keys, each flag's key set to a value of its kind.
+        var tree: [String: Any] = [:]
+        var keys: [String] = []
+        for argument in arguments where argument["shouldDisplay"] as? Bool != false {
+            let preferred = argument["preferredName"] as? [String: Any]
+            guard let name = preferred?["name"] as? String ?? argument["valueName"] as? String,
+                !ConfigKeyMap.reservedFlags.contains(name)
+            else { continue }
+            let key = ConfigKeyMap.key(forFlag: name)
+            keys.append(key)
+            let value = argument["kind"] as? String == "flag" ? "true" : "\"x\""
+            var path = key.split(separator: ".").map(String.init)
+            let leaf = path.removeLast()
+            func insert(_ node: inout [String: Any], _ rest: ArraySlice<String>) {
+                guard let first = rest.first else {
+                    node[leaf] = value
+                    return
+                }
+                var child = node[first] as? [String: Any] ?? [:]
+                insert(&child, rest.dropFirst())
+                node[first] = child
+            }
+            insert(&tree, path[...])
+        }
+        #expect(keys.count >= (command == "run" ? 30 : 12), "\(keys)")
+        #expect(Set(keys).count == keys.count, "two flags with one key: \(keys.sorted())")
+        func render(_ node: [String: Any], indent: String) -> String {
+            node.keys.sorted().map { name in
+                if let child = node[name] as? [String: Any] {
+                    return "\(indent)\(name):\n" + render(child, indent: indent + "  ")
+                }
+                return "\(indent)\(name): \(node[name] ?? "")\n"
+            }.joined()
+        }
+        let path = try file("all-\(command).yaml", render(tree, indent: ""))
+        let result = try validate(path, ["--for", command])
+        #expect(!result.stderr.contains("unknown key"), "\(result.stderr)")
+        #expect(!result.stderr.contains("is a section"), "\(result.stderr)")
+        #expect(!result.stderr.contains("YAML"), "\(result.stderr)")
     }
 }

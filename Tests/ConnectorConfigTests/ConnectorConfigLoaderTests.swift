@@ -232,4 +232,76 @@ struct ConnectorConfigLoaderTests {
         let found = problems(bomb)
         #expect(!found.isEmpty)
     }
+
+    @Test("mutated connector files: every result is arguments placed inside the file, or problems; never a crash")
+    func mutations() {
+        let seed = Array(
+            """
+            source:
+              url: mysql://${USER_NAME:-cdc}@db:3306
+              server_id: 4242
+            tables:
+              include: [shop.*, "crm.*"]
+              mask_columns: [shop.customers.email]
+            sink:
+              url: redis://h:6379/0
+              redis: {mode: hash, maxlen: 10}
+              kafka:
+                properties: {acks: all}
+                tombstones: true
+            state: &dir /var/lib/x
+            format: *dir
+            stats: false
+            """.utf8)
+        let alphabet = Array("{}[]:,-?&*!|>'\"%@`#$\n\t ~=.aZ09\\".utf8)
+        var generator = SplitMix64(seed: 0x5EED)
+        var accepted = 0
+        var rejected = 0
+        var misplaced: [String] = []
+        for _ in 0..<3000 {
+            var bytes = seed
+            for _ in 0..<(1 + Int(generator.next() % 4)) {
+                let position = Int(generator.next() % UInt64(bytes.count + 1))
+                switch generator.next() % 4 {
+                case 0 where position < bytes.count:
+                    bytes[position] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+                case 1 where position < bytes.count: bytes.remove(at: position)
+                case 2: bytes.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: position)
+                default: bytes.removeSubrange(position...)
+                }
+            }
+            let lineCount = bytes.filter { $0 == 0x0A }.count + 1
+            switch ConnectorConfigLoader.load(bytes, flags: Self.flags, environment: [:]) {
+            case .success(let config):
+                accepted += 1
+                for argument in config.arguments
+                where argument.location.line < 1 || argument.location.line > lineCount {
+                    misplaced.append("\(argument.key) at \(argument.location) of \(lineCount) lines")
+                }
+            case .failure(let error):
+                rejected += 1
+                if error.problems.isEmpty { misplaced.append("a failure without problems") }
+                for problem in error.problems {
+                    if let line = problem.location?.line, line < 1 || line > lineCount + 1 {
+                        misplaced.append("\(problem) of \(lineCount) lines")
+                    }
+                }
+            }
+        }
+        #expect(accepted > 100 && rejected > 100, "accepted \(accepted), rejected \(rejected)")
+        #expect(misplaced.isEmpty, "\(misplaced.prefix(5))")
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so a failing mutation can be replayed.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

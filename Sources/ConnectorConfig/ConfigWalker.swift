@@ -5,13 +5,16 @@ import Yams
 struct ConfigWalker {
     private let flags: [String: ConfigFlag]
     private let environment: [String: String]
+    /// Keys without a flag are skipped, not reported.
+    private let lenient: Bool
     private(set) var arguments: [ConfigArgument] = []
     private(set) var problems: [ConfigProblem] = []
     private(set) var secrets: [ConfigProblem] = []
     private var visited = 0
     private var sinkQueries: [(key: String, name: String, value: String, location: ConfigLocation)] = []
 
-    init(flags: [ConfigFlag], environment: [String: String]) {
+    init(flags: [ConfigFlag], environment: [String: String], lenient: Bool = false) {
+        self.lenient = lenient
         var byName: [String: ConfigFlag] = [:]
         for flag in flags where !ConfigKeyMap.reservedFlags.contains(flag.name) { byName[flag.name] = flag }
         self.flags = byName
@@ -69,6 +72,7 @@ struct ConfigWalker {
     private mutating func leaf(_ key: String, value: Node, location: ConfigLocation) {
         if isNull(value) { return }
         if let query = ConfigKeyMap.sinkQueryKeys[key] {
+            guard !lenient || flags["sink"] != nil else { return }
             guard case .scalar = value, let text = expandScalar(value, key: key) else {
                 if case .scalar = value {} else { fail(value.mark, key, "expects a single value") }
                 return
@@ -129,10 +133,12 @@ struct ConfigWalker {
         if let name = ConfigKeyMap.flagName(forKey: key), let flag = flags[name] {
             let canonical = ConfigKeyMap.key(forFlag: name)
             if canonical == key { return flag }
+            if lenient { return nil }
             problems.append(
                 ConfigProblem(location: location, key: key, message: "unknown key here: write it as \(canonical)"))
             return nil
         }
+        if lenient { return nil }
         let section = ConfigKeyMap.section(ofKey: key)
         let name = key.split(separator: ".").last.map(String.init) ?? key
         var message = "unknown key"

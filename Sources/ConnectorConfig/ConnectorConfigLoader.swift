@@ -11,8 +11,10 @@ public enum ConnectorConfigLoader {
     /// Flow collections nested deeper than this are refused before parsing (the composer recurses).
     static let maximumNesting = 64
 
+    /// With `ignoringUnknownKeys`, keys the command has no flag for are skipped instead of reported: for commands
+    /// that use part of a connector (`check` reads its source).
     public static func load(
-        _ bytes: [UInt8], flags: [ConfigFlag], environment: [String: String]
+        _ bytes: [UInt8], flags: [ConfigFlag], environment: [String: String], ignoringUnknownKeys: Bool = false
     ) -> Result<ConnectorConfig, ConfigFileError> {
         guard bytes.count <= maximumBytes else {
             return .failure(
@@ -39,7 +41,7 @@ public enum ConnectorConfigLoader {
             return .failure(
                 ConfigFileError([ConfigProblem(location: nil, key: nil, message: "YAML: \(error)")]))
         }
-        var walker = ConfigWalker(flags: flags, environment: environment)
+        var walker = ConfigWalker(flags: flags, environment: environment, lenient: ignoringUnknownKeys)
         if let root { walker.walkRoot(root) }
         walker.applySinkQueries()
         if !walker.problems.isEmpty { return .failure(ConfigFileError(walker.problems)) }

@@ -41,7 +41,8 @@ enum ConfigFileLauncher {
     /// `validate`, which takes its own).
     static func request(_ arguments: [String]) -> (command: ParsableCommand.Type, path: String, rest: [String])? {
         guard let name = arguments.first, !name.hasPrefix("-"), name != ValidateCommand._commandName,
-            let command = BinlogSinkCommand.configuration.subcommands.first(where: { $0._commandName == name })
+            let command = BinlogSinkCommand.configuration.subcommands.first(where: { $0._commandName == name }),
+            command.configuration.subcommands.isEmpty
         else { return nil }
         var rest: [String] = []
         var path: String?

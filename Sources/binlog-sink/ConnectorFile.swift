@@ -23,7 +23,11 @@ struct ConnectorFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CDCError(.io, "cannot read the connector file (\(Self.reason(path)))", file: path)
         }
-        switch ConnectorConfigLoader.load(Array(data), flags: table.flags, environment: environment) {
+        // A command that does not declare --config (check) takes the keys it has and ignores the rest.
+        let partial = table.names["config"] == nil
+        switch ConnectorConfigLoader.load(
+            Array(data), flags: table.flags, environment: environment, ignoringUnknownKeys: partial)
+        {
         case .success(let config): self.config = config
         case .failure(let error):
             throw CDCError(.usage, error.problems.map { "\(path):\($0)" }.joined(separator: "\n"))

@@ -219,6 +219,29 @@ import Testing
         #expect(noMatch.stderr.contains("archive.yaml:2:3: source.files:"), "\(noMatch.stderr)")
     }
 
+    @Test("check --config takes the connector's source and ignores the keys check does not have")
+    func checkTakesTheSource() throws {
+        let path = try file(
+            "check.yaml",
+            """
+            source:
+              url: mysql://cdc@127.0.0.1:1
+              connect_timeout: 2
+            sink:
+              url: kafka://k:9092
+              kafka:
+                topic: t
+            avro:
+              registry_url: ${UNSET_FOR_CHECK_TEST}
+            """)
+        let checked = try BinlogSinkCLI.run(["check", "--config", path], timeout: 60)
+        #expect(checked.status != 0 && checked.status != 64, "\(checked.stderr)")
+        #expect((checked.stdoutText + checked.stderr).contains("cdc@127.0.0.1:1"), "\(checked.stdoutText)")
+        let validated = try validate(path, ["--for", "check"])
+        #expect(validated.status == 0, "\(validated.stderr)")
+        #expect(validated.stdoutText.contains("valid for binlog-sink check (2 keys set)"))
+    }
+
     @Test("--help shows --config; validate --for names the commands")
     func help() throws {
         let help = try BinlogSinkCLI.run(["run", "--help"], timeout: 60)

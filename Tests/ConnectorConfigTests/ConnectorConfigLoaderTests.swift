@@ -151,6 +151,18 @@ struct ConnectorConfigLoaderTests {
         #expect(problems("help: true\n").first?.message.contains("unknown key") == true)
     }
 
+    @Test("ignoring unknown keys: only the command's keys are read (and expanded)")
+    func partial() throws {
+        let text = "source:\n  url: mysql://u@h\n  bogus: 1\nsink:\n  url: ${UNSET}\n  redis: {mode: hash}\n"
+        let flags = Self.flags.filter { $0.name == "source" }
+        let config = try ConnectorConfigLoader.load(
+            Array(text.utf8), flags: flags, environment: [:], ignoringUnknownKeys: true
+        ).get()
+        #expect(config.commandLine == ["--source=mysql://u@h"])
+        // Read strictly: the unknown key, the unset variable, and the mode without a sink URL.
+        #expect(problems(text).count == 3)
+    }
+
     @Test("sink.redis.mode goes into the sink URL's query")
     func redisMode() throws {
         #expect(

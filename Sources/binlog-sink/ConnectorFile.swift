@@ -30,7 +30,8 @@ struct ConnectorFile {
         {
         case .success(let config): self.config = config
         case .failure(let error):
-            throw CDCError(.usage, error.problems.map { "\(path):\($0)" }.joined(separator: "\n"))
+            let hinted = error.problems.map { Self.hintOtherCommand($0, notFor: command._commandName) }
+            throw CDCError(.usage, hinted.map { "\(path):\($0)" }.joined(separator: "\n"))
         }
     }
 
@@ -128,6 +129,22 @@ struct ConnectorFile {
             rest = rest[range.upperBound...].dropFirst(name.count)
         }
         return result
+    }
+
+    /// An unknown key that is a key of another command says so (`source.files` given to `run` is for `parse`).
+    static func hintOtherCommand(_ problem: ConfigProblem, notFor name: String) -> ConfigProblem {
+        guard problem.message.hasPrefix("unknown key"), let key = problem.key,
+            let flag = ConfigKeyMap.flagName(forKey: key), ConfigKeyMap.key(forFlag: flag) == key
+        else { return problem }
+        let others = BinlogSinkCommand.configuration.subcommands.filter { command in
+            command._commandName != name
+                && (try? CommandFlagTable(command))?.flags.contains(where: { $0.name == flag }) == true
+        }
+        guard !others.isEmpty else { return problem }
+        var hinted = problem
+        let names = others.map { "'\($0._commandName)'" }.joined(separator: " or ")
+        hinted.message = "a key of \(names), not of '\(name)' (is this connector for \(names)?)"
+        return hinted
     }
 
     static func reason(_ path: String) -> String {

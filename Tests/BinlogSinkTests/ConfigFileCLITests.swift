@@ -172,6 +172,12 @@ import Testing
         let run = try BinlogSinkCLI.run(["run", "--config", try file("bad-run.yaml", "bogus: 1\n")], timeout: 60)
         #expect(run.status == 64)
         #expect(run.stderr.contains("bad-run.yaml:1:1: bogus: unknown key"), "\(run.stderr)")
+        let other = try BinlogSinkCLI.run(
+            ["run", "--config", try file("for-parse.yaml", "source:\n  files: [a]\noutput: x\n")], timeout: 60)
+        #expect(other.status == 64)
+        #expect(
+            other.stderr.contains("for-parse.yaml:2:3: source.files: a key of 'parse', not of 'run'"), "\(other.stderr)"
+        )
     }
 
     @Test("parse --config gives what the same flags give; command-line flags and files override the file")

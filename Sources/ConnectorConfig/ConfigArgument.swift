@@ -17,11 +17,13 @@ public struct ConfigArgument: Sendable, Hashable {
     }
 
     /// The arguments as ArgumentParser reads them. Options use `--name=value`, so a value that starts with a dash
-    /// is never taken for an option; a `false` flag gives nothing.
+    /// is never taken for an option; a `false` flag gives its inversion (`--no-NAME`) when it has one, else nothing.
     public var commandLine: [String] {
         switch flag.kind {
         case .option: return values.map { "--\(flag.name)=\($0)" }
-        case .flag: return values == ["true"] ? ["--\(flag.name)"] : []
+        case .flag:
+            if values == ["true"] { return ["--\(flag.name)"] }
+            return flag.inversion.map { ["--\($0)"] } ?? []
         case .positional: return values
         }
     }

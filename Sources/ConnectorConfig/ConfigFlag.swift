@@ -15,10 +15,14 @@ public struct ConfigFlag: Sendable, Hashable {
     public var kind: Kind
     /// The argument may be given several times (an array option, or several positional values).
     public var isRepeating: Bool
+    /// A flag's negative form (`no-color` for `--color/--no-color`): what `false` in the file gives, so a flag that
+    /// defaults to true can be turned off.
+    public var inversion: String?
 
-    public init(name: String, kind: Kind, isRepeating: Bool = false) {
+    public init(name: String, kind: Kind, isRepeating: Bool = false, inversion: String? = nil) {
         self.name = name
         self.kind = kind
         self.isRepeating = isRepeating
+        self.inversion = inversion
     }
 }

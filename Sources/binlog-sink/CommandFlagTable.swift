@@ -35,6 +35,29 @@ struct CommandFlagTable {
                 flags.append(ConfigFlag(name: name, kind: kind, isRepeating: argument.isRepeating))
             }
         }
+        flags = Self.mergingInversions(flags)
+        // The command line's --no-x overrides the file's x.
+        for flag in flags { if let inversion = flag.inversion { names[inversion] = (flag.name, false) } }
+    }
+
+    /// `--x/--no-x` and `--enable-x/--disable-x` are two arguments in the description: one key (`x`, `enable_x`) whose
+    /// `false` gives the negative form.
+    static func mergingInversions(_ flags: [ConfigFlag]) -> [ConfigFlag] {
+        var result = flags
+        for negative in flags where negative.kind == .flag {
+            let positive: String
+            if negative.name.hasPrefix("no-") {
+                positive = String(negative.name.dropFirst(3))
+            } else if negative.name.hasPrefix("disable-") {
+                positive = "enable-" + negative.name.dropFirst(8)
+            } else {
+                continue
+            }
+            guard let index = result.firstIndex(where: { $0.name == positive && $0.kind == .flag }) else { continue }
+            result[index].inversion = negative.name
+            result.removeAll { $0.name == negative.name }
+        }
+        return result
     }
 
     /// The flags (long names) a command line gives, and whether it gives positional values: the command line

@@ -145,6 +145,18 @@ struct ConnectorConfigLoaderTests {
         #expect(found[4].message.contains("duplicate key (first given at line 3)"))
     }
 
+    @Test("false gives a flag's inversion when it has one (--no-NAME), else nothing")
+    func inversion() throws {
+        let flags = [
+            ConfigFlag(name: "color", kind: .flag, inversion: "no-color"), ConfigFlag(name: "stats", kind: .flag),
+        ]
+        let load = { (text: String) in
+            try ConnectorConfigLoader.load(Array(text.utf8), flags: flags, environment: [:]).get().commandLine
+        }
+        #expect(try load("color: false\nstats: false\n") == ["--no-color"])
+        #expect(try load("color: true\nstats: true\n") == ["--color", "--stats"])
+    }
+
     @Test("reserved flags (config, help) and hidden flags are not keys")
     func reserved() {
         #expect(problems("config: other.yaml\n").first?.message.contains("unknown key") == true)

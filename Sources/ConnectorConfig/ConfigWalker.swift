@@ -181,6 +181,13 @@ struct ConfigWalker {
     }
 
     private mutating func append(_ key: String, _ flag: ConfigFlag, _ values: [String], _ location: ConfigLocation) {
+        // `source: URL` and `source.url:` (or a dotted key beside its nested form) are the same key.
+        if let first = arguments.first(where: { $0.flag.name == flag.name }) {
+            problems.append(
+                ConfigProblem(
+                    location: location, key: key, message: "given twice (first at line \(first.location.line))"))
+            return
+        }
         arguments.append(ConfigArgument(key: key, flag: flag, values: values, location: location))
     }
 

@@ -157,6 +157,14 @@ struct ConnectorConfigLoaderTests {
         #expect(try load("color: true\nstats: true\n") == ["--color", "--stats"])
     }
 
+    @Test("a dotted key is its nested form; giving one key both ways is an error")
+    func dottedKeys() throws {
+        #expect(
+            try commandLine("sink.kafka.topic: t\nsource.url: mysql://u@h\n") == ["--topic=t", "--source=mysql://u@h"])
+        let found = problems("source:\n  url: mysql://u@h\nsource.url: mysql://v@h\n")
+        #expect(found.map(\.description) == ["3:1: source.url: given twice (first at line 2)"])
+    }
+
     @Test("reserved flags (config, help) and hidden flags are not keys")
     func reserved() {
         #expect(problems("config: other.yaml\n").first?.message.contains("unknown key") == true)

@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Pure Swift: binlog framing, events, column values, MySQL binary JSON. No C, no I/O, no Foundation.
@@ -40,10 +41,13 @@ let package = Package(
         // hiredis (Debian's libhiredis-dev): the Redis sink.
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(name: "RedisSink", dependencies: ["CDCCore", "CHiredis"]),
+        // Connector files (YAML): a pure function from the file's bytes to command-line arguments, fuzzable.
+        .target(name: "ConnectorConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "binlog-sink",
             dependencies: [
                 "BinlogDecoder", "CDCCore", "BinlogCompression", "MySQLSource", "StateStore", "KafkaSink", "RedisSink",
+                "ConnectorConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,10 +58,12 @@ let package = Package(
         .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "CDCCore", "BinlogDecoder"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "CDCCore"]),
         .testTarget(name: "KafkaSinkTests", dependencies: ["KafkaSink", "CDCCore", "CKafka", "CKafkaShims"]),
+        .testTarget(name: "ConnectorConfigTests", dependencies: ["ConnectorConfig"]),
         .testTarget(name: "RedisSinkTests", dependencies: ["RedisSink", "CDCCore", "CHiredis"]),
         // End-to-end tests that run the built `binlog-sink` executable on fixtures and on a live throwaway MariaDB.
         .testTarget(
-            name: "BinlogSinkTests", dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression"],
+            name: "BinlogSinkTests",
+            dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression", "ConnectorConfig"],
             exclude: ["Support/kafka_consume.py"]),
     ],
     swiftLanguageModes: [.v6]

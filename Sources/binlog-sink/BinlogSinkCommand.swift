@@ -13,7 +13,7 @@ struct BinlogSinkCommand: ParsableCommand {
             // multiplies peak memory for nothing. Two arenas are plenty for this process.
             _ = glibcMallopt(-8 /* M_ARENA_MAX, malloc.h */, 2)
         #endif
-        Self.main(nil)
+        ConfigFileLauncher.main(Array(CommandLine.arguments.dropFirst()))
     }
 
     static let configuration = CommandConfiguration(
@@ -26,7 +26,7 @@ struct BinlogSinkCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ParseCommand.self, RunCommand.self, CheckCommand.self, SchemaCommand.self, PositionCommand.self,
-            BenchCommand.self,
+            BenchCommand.self, ValidateCommand.self,
         ]
     )
 }

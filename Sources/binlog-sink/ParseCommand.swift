@@ -15,6 +15,8 @@ struct ParseCommand: ParsableCommand {
             """
     )
 
+    @OptionGroup var configFile: ConfigFileOption
+
     @Argument(help: "Binlog files, in order.")
     var files: [String]
 

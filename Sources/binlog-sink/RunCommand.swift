@@ -20,6 +20,8 @@ struct RunCommand: ParsableCommand {
             """
     )
 
+    @OptionGroup var configFile: ConfigFileOption
+
     @OptionGroup var connection: SourceConnectionOptions
 
     @OptionGroup var sinkOptions: SinkOptions

@@ -46,14 +46,19 @@ enum BinlogSinkCLI {
         return nil
     }
 
-    /// Runs `binlog-sink ARGS…`, waiting at most `timeout` seconds.
-    static func run(_ arguments: [String], timeout: TimeInterval = 300) throws -> Result {
+    /// Runs `binlog-sink ARGS…`, waiting at most `timeout` seconds, with `environment` added to the test's.
+    static func run(
+        _ arguments: [String], timeout: TimeInterval = 300, environment: [String: String] = [:]
+    ) throws -> Result {
         guard let executable else {
             throw CLIError(message: "binlog-sink executable not found: run `swift build` or set BINLOG_SINK_BIN")
         }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let outPipe = Pipe()
         let errPipe = Pipe()
         process.standardOutput = outPipe

@@ -318,6 +318,12 @@ extension LiveServer {
             try #require(
                 delivered() >= json.count, "\(delivered()) entries of \(json.count) records in Redis: \(run.summary)")
             #expect(run.stderr.contains("listening on http://\(registry)"), "\(run.stderr.prefix(1000))")
+            // Subjects: `<topic>-value` with the topic --topic names (its default cdc.{db}.{table}, docs/redis-sink.md).
+            let subjects = try LiveHTTP.get(port: registryPort, "/subjects")
+            let unnamed = LiveWorkload.tables.filter { !subjects.body.contains("\"cdc.\(database).\($0.name)-value\"") }
+            #expect(
+                subjects.status == 200 && unnamed.isEmpty,
+                "no subject cdc.\(database).{table}-value for \(unnamed.map(\.name)): \(subjects)")
 
             let (streams, shapeProblems) = try Self.workloadStreams(redis, prefix: prefix, database: database)
             expectNoProblems(shapeProblems, "streams")

@@ -99,7 +99,8 @@ extension LiveServer {
                 let list = try redis.streamEntries(key)
                 entries[String(key.dropFirst(head.count))] = list
                 for entry in list where entry.fields.map(\.name) != ["record", "op", "key"] {
-                    problems.append("\(key) \(entry.id): fields \(entry.fields.map(\.name)), expected [record, op, key]")
+                    problems.append(
+                        "\(key) \(entry.id): fields \(entry.fields.map(\.name)), expected [record, op, key]")
                 }
             }
             let tables = Set(LiveWorkload.tables.map(\.name))
@@ -157,7 +158,8 @@ extension LiveServer {
                 let replayed = Dictionary(
                     rows.map { ($0["id"]?.description ?? "null", $0) }, uniquingKeysWith: { first, _ in first })
                 if replayed.count != serverValues.count {
-                    problems.append("\(table.name): \(replayed.count) rows replayed, the server has \(serverValues.count)")
+                    problems.append(
+                        "\(table.name): \(replayed.count) rows replayed, the server has \(serverValues.count)")
                 }
                 for row in serverValues {
                     let id = row[0] ?? "?"
@@ -229,7 +231,8 @@ extension LiveServer {
                     let bytes = entry.field("record") ?? []
                     guard let ours = Self.splitEncodingTime(bytes), let theirs = Self.splitEncodingTime(reference.line)
                     else {
-                        problems.append("\(what): record does not end with the envelope's ts_ms: \(Self.text(bytes).suffix(200))")
+                        problems.append(
+                            "\(what): record does not end with the envelope's ts_ms: \(Self.text(bytes).suffix(200))")
                         continue
                     }
                     if !ours.body.elementsEqual(theirs.body) {
@@ -254,7 +257,8 @@ extension LiveServer {
                     let op = Self.text(entry.field("op"))
                     let key = Self.text(entry.field("key"))
                     if op != event["op"]?.stringValue.flatMap({ Self.ops[$0] }) || op != record.op.rawValue {
-                        problems.append("\(what): op field \(op), the record's op \(event["op"]?.abbreviated() ?? "none")")
+                        problems.append(
+                            "\(what): op field \(op), the record's op \(event["op"]?.abbreviated() ?? "none")")
                     }
                     if key != record.key {
                         problems.append("\(what): key field \(key), the record's source \(record.key)")

@@ -144,6 +144,12 @@ final class SchemaRegistryClient: @unchecked Sendable {
                 problem = "HTTP \(status): \(Self.registryMessage(data) ?? Self.excerpt(data))"
             case .failed(let reason):
                 problem = reason
+            case .tls(let reason):
+                // A certificate the system does not trust will not become trusted by waiting.
+                throw CDCError(
+                    .io,
+                    "schema registry \(address): TLS failed while \(what): \(reason); the registry's certificate must "
+                        + "be trusted by the system's CA store (update-ca-certificates)")
             }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             if elapsed + delay > retrySeconds {
@@ -164,6 +170,7 @@ final class SchemaRegistryClient: @unchecked Sendable {
     private enum Outcome {
         case answer(Int, Data)
         case failed(String)
+        case tls(String)
     }
 
     /// A reference box the completion handler fills while the caller waits on the semaphore.
@@ -176,7 +183,9 @@ final class SchemaRegistryClient: @unchecked Sendable {
         let result = Result()
         let task = session.dataTask(with: request) { data, response, error in
             if let error {
-                result.outcome = .failed(error.localizedDescription)
+                let reason = error.localizedDescription
+                let tls = reason.contains("SSL") || reason.contains("certificate") || reason.contains("TLS")
+                result.outcome = tls ? .tls(reason) : .failed(reason)
             } else if let http = response as? HTTPURLResponse {
                 result.outcome = .answer(http.statusCode, data ?? Data())
             } else {

@@ -24,6 +24,9 @@ enum FormatFactory {
         case "debezium":
             return Format(encoder: DebeziumRecordEncoder(name: name))
         case "avro":
+            if options.registryWritable && options.registryListen == nil {
+                throw CDCError(.usage, "--registry-writable makes the --registry-listen registry writable: give both")
+            }
             // Subjects are named after the topic the Kafka sink writes the table to (TopicNameStrategy).
             let template = try KafkaTopicTemplate(options.topic)
             let topic: @Sendable (String, String) -> String = { database, table in

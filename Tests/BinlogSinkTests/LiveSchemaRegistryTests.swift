@@ -17,8 +17,8 @@ import Testing
 // - Failures, against a small Python HTTP server standing in for a registry: nothing listening (retried, then a
 //   clear error, exit 2), 409 and 422 (a permanent error naming the subject and the registry's message, exit 3),
 //   401 (credentials never printed), 503 twice then ids (retried, then the messages carry the ids the registry gave
-//   for `<topic>-key` / `<topic>-value`, with basic auth from --schema-registry-auth-file). A failed run writes no
-//   message and saves no position past its start.
+//   for `<topic>-key` / `<topic>-value`, with basic auth from --schema-registry-auth-file), https with an untrusted
+//   certificate (a TLS error at once, exit 2). A failed run writes no message and saves no position past its start.
 
 extension LiveServer {
     @Suite(
@@ -315,15 +315,26 @@ extension LiveServer {
                     self.wfile.write(data)
                 def log_message(self, *args):
                     pass
-            HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+            server = HTTPServer(("127.0.0.1", port), Handler)
+            if len(sys.argv) > 6:
+                import ssl
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(sys.argv[5], sys.argv[6])
+                server.socket = context.wrap_socket(server.socket, server_side=True)
+            server.serve_forever()
             """#
 
         /// Runs `body` with the stand-in registry up; its request log.
-        func withFakeRegistry(mode: String, auth: String, _ body: () throws -> Void) throws -> [[String: Any]] {
+        /// `tls`: certificate and key files to serve https with.
+        func withFakeRegistry(
+            mode: String, auth: String, tls: (cert: String, key: String)? = nil, _ body: () throws -> Void
+        ) throws -> [[String: Any]] {
             let log = scratch.appendingPathComponent("fake-\(mode)-\(UUID().uuidString.prefix(6)).log")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", Self.fakeRegistryScript, String(fakePort), mode, auth, log.path]
+            process.arguments =
+                ["python3", "-c", Self.fakeRegistryScript, String(fakePort), mode, auth, log.path]
+                + (tls.map { [$0.cert, $0.key] } ?? [])
             process.standardOutput = FileHandle.nullDevice
             process.standardInput = FileHandle.nullDevice
             try process.run()
@@ -333,11 +344,27 @@ extension LiveServer {
                 process.waitUntilExit()
             }
             let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline, (try? LiveHTTP.get(port: fakePort, "/")) == nil { usleep(100_000) }
+            while Date() < deadline, !Self.accepts(port: fakePort) { usleep(100_000) }
             try body()
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             return text.split(separator: "\n").compactMap {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+
+        /// Whether something listens on 127.0.0.1:`port`.
+        static func accepts(port: Int) -> Bool {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
             }
         }
 
@@ -402,6 +429,34 @@ extension LiveServer {
                 #expect(requests.count == 1, "\(mode): a permanent refusal is not retried: \(requests.count) requests")
                 try expectNothingDelivered(prefix: prefix, state: state, end: range.end, mode)
             }
+
+            // https with a certificate the system does not trust: a TLS error at once, not retried.
+            prefix = LiveKafka.uniquePrefix("regtls")
+            state = scratch.appendingPathComponent("state-tls").path
+            let cert = scratch.appendingPathComponent("cert.pem").path
+            let key = scratch.appendingPathComponent("key.pem").path
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            openssl.arguments = [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                "-subj", "/CN=127.0.0.1",
+            ]
+            openssl.standardOutput = FileHandle.nullDevice
+            openssl.standardError = FileHandle.nullDevice
+            try openssl.run()
+            openssl.waitUntilExit()
+            try #require(openssl.terminationStatus == 0, "openssl could not make a certificate")
+            var untrusted: ParseRun?
+            let tlsRequests = try withFakeRegistry(mode: "ok", auth: "-", tls: (cert, key)) {
+                untrusted = try runCLI(
+                    writerArguments(range, prefix: prefix, state: state, url: "https://127.0.0.1:\(fakePort)"))
+            }
+            let tlsRun = try #require(untrusted)
+            #expect(
+                tlsRun.status == 2 && tlsRun.stderr.contains("TLS failed") && !tlsRun.stderr.contains("retrying"),
+                "\(tlsRun.summary)")
+            #expect(tlsRequests.isEmpty, "\(tlsRequests)")
+            try expectNothingDelivered(prefix: prefix, state: state, end: range.end, "untrusted certificate")
 
             // Wrong credentials: 401, the secret never printed.
             prefix = LiveKafka.uniquePrefix("reg401")

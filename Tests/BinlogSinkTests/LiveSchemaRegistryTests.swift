@@ -390,7 +390,7 @@ extension LiveServer {
         }
 
         @Test(
-            "registry failures: unreachable (retried, exit 2), 409 / 422 / 401 (exit 3, subject and message), 503 retried"
+            "registry failures: unreachable (retried, exit 2), 409 / 422 / 401 (exit 3, subject and message), untrusted TLS, 503 retried"
         )
         func registryFailures() throws {
             let range = try workload()

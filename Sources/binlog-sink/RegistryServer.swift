@@ -14,12 +14,13 @@ import Synchronization
 ///
 /// Deliberately small: one thread, one request per connection (`Connection: close`), requests handled one after
 /// another. A request head larger than `maxRequestBytes` is refused with 431; a client that sends nothing for
-/// `readTimeoutSeconds` is dropped, so one idle connection cannot hold the registry for long. GET (and HEAD) only:
-/// anything else is 405. Without a host (`:8081` or `8081`) it listens on 127.0.0.1.
+/// `readTimeoutSeconds` is dropped, and a body must arrive within `bodyTimeoutSeconds`, so one slow connection cannot
+/// hold the registry for long. GET and HEAD, and POST when writable: anything else is 405. Without a host (`:8081` or `8081`) it listens on 127.0.0.1.
 final class RegistryServer: Sendable {
     static let maxRequestBytes = 8192
     static let maxBodyBytes = 4 << 20
     static let readTimeoutSeconds = 5
+    static let bodyTimeoutSeconds: UInt64 = 30
 
     private let socket: Int32
     private let catalog: AvroSchemaCatalog
@@ -305,7 +306,9 @@ final class RegistryServer: Sendable {
             _ = line.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         }
         var chunk = [UInt8](repeating: 0, count: 16384)
+        let deadline = DispatchTime.now().uptimeNanoseconds + Self.bodyTimeoutSeconds * 1_000_000_000
         while body.count < length {
+            guard DispatchTime.now().uptimeNanoseconds < deadline else { return nil }
             let count = chunk.withUnsafeMutableBytes {
                 recv(client, $0.baseAddress, min($0.count, length - body.count), 0)
             }

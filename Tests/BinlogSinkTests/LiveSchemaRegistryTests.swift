@@ -233,6 +233,21 @@ extension LiveServer {
             #expect(topics.allSatisfy { registered.contains($0 + "-value") }, "\(registered.prefix(5))")
             let written = try savedSubjects(stateB)
             #expect(topics.allSatisfy { written.contains("\(url)|\($0)-value") }, "\(written.prefix(5))")
+
+            // Restarted on its state, the registry serves the same ids and registers the same schema to the same id.
+            let restarted = try LiveBackgroundRun(registry.arguments)
+            defer { _ = restarted.stop(SIGKILL) }
+            let again = Date().addingTimeInterval(20)
+            while Date() < again, restarted.process.isRunning, !restarted.stderr.contains("listening on") {
+                usleep(100_000)
+            }
+            let probe = try LiveHTTP.get(port: registryPort, "/schemas/ids/\(probeID)")
+            #expect(probe.status == 200 && probe.body.contains("Probe"), "\(probe) \(restarted.summary)")
+            let rerun = try LiveKafka.runPython(["-c", Self.pythonRegistryScript, url, probeSubject], timeout: 60)
+            let reanswer = try JSONSerialization.jsonObject(with: rerun.stdout) as? [String: Any]
+            #expect(
+                rerun.status == 0 && reanswer?["id"] as? Int == probeID,
+                "\(rerun.stderr) \(String(describing: reanswer))")
         }
 
         /// A raw POST with a JSON body.

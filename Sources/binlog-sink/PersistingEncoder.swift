@@ -1,11 +1,12 @@
 import BinlogDecoder
 import CDCCore
 
-/// Wraps the Avro encoder so that schemas registered while preparing a table are saved in the state store before
-/// any record encoded with their ids leaves (`prepare` runs on the pipeline's thread, like checkpoints).
+/// Wraps the Avro encoder so that schemas registered while preparing a table (with the embedded catalog or a remote
+/// registry) are saved in the state store before any record encoded with their ids leaves (`prepare` runs on the
+/// pipeline's thread, like checkpoints).
 struct PersistingEncoder: RecordEncoder, @unchecked Sendable {
     let inner: any RecordEncoder
-    let catalog: AvroSchemaCatalog
+    let schemas: any AvroSchemaSource
     /// Used only on the pipeline's thread.
     let keeper: StateKeeper
 
@@ -13,7 +14,7 @@ struct PersistingEncoder: RecordEncoder, @unchecked Sendable {
 
     func prepare(_ table: TableRenderInfo) throws(CDCError) {
         try inner.prepare(table)
-        try keeper.saveAvroSchemas(catalog.takeNew())
+        try keeper.saveAvroSchemas(schemas.takeNew())
     }
 
     func appendValue(

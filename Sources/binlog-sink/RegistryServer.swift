@@ -1,4 +1,5 @@
 import CDCCore
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -7,37 +8,56 @@ import Synchronization
 
 /// `--registry-listen HOST:PORT`: the embedded schema registry's read API (`ConfluentRegistryRoutes`) over HTTP/1.1,
 /// so Kafka consumers (Confluent's `AvroDeserializer`, `KafkaAvroDeserializer`, kcat -s avro) fetch the schemas the
-/// Avro format registered in the `AvroSchemaCatalog`.
+/// Avro format registered in the `AvroSchemaCatalog`. With `--registry-writable` it also takes registrations
+/// (`RegistryWriteRoutes`: request bodies up to `maxBodyBytes`, with `Content-Length`), saved in the state
+/// directory before the answer, so other runs can use it as their `--schema-registry-url`.
 ///
 /// Deliberately small: one thread, one request per connection (`Connection: close`), requests handled one after
 /// another. A request head larger than `maxRequestBytes` is refused with 431; a client that sends nothing for
-/// `readTimeoutSeconds` is dropped, so one idle connection cannot hold the registry for long. GET (and HEAD) only:
-/// anything else is 405. Without a host (`:8081` or `8081`) it listens on 127.0.0.1.
+/// `readTimeoutSeconds` is dropped, and a body must arrive within `bodyTimeoutSeconds`, so one slow connection cannot
+/// hold the registry for long. GET and HEAD, and POST when writable: anything else is 405. Without a host (`:8081` or `8081`) it listens on 127.0.0.1.
 final class RegistryServer: Sendable {
     static let maxRequestBytes = 8192
+    static let maxBodyBytes = 4 << 20
     static let readTimeoutSeconds = 5
+    static let bodyTimeoutSeconds: UInt64 = 30
 
     private let socket: Int32
     private let catalog: AvroSchemaCatalog
+    /// Saves a registration made through the write path; nil: read-only.
+    private let persist: (@Sendable (AvroSchemaRecord) throws(CDCError) -> Void)?
     private let stopping = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(false)
     /// The address as given, for messages.
     let address: String
 
-    private init(socket: Int32, address: String, catalog: AvroSchemaCatalog) {
+    private init(
+        socket: Int32, address: String, catalog: AvroSchemaCatalog,
+        persist: (@Sendable (AvroSchemaRecord) throws(CDCError) -> Void)?
+    ) {
         self.socket = socket
         self.address = address
         self.catalog = catalog
+        self.persist = persist
     }
 
     /// Binds and listens on `listen` (HOST:PORT, [IPv6]:PORT, :PORT or PORT), then serves on a thread of its own.
     /// `log` says where it listens (the serving thread writes its own rare errors to stderr).
+    /// `writable`: accept registrations, saved with `keeper` (required then).
     static func start(
-        listen: String, catalog: AvroSchemaCatalog, log: (String) -> Void
+        listen: String, catalog: AvroSchemaCatalog, writable: Bool = false, keeper: StateKeeper? = nil,
+        log: (String) -> Void
     ) throws(CDCError) -> RegistryServer {
+        var persist: (@Sendable (AvroSchemaRecord) throws(CDCError) -> Void)?
+        if writable {
+            guard let keeper else {
+                throw CDCError(.usage, "--registry-writable needs --state DIR: registered schema ids must be saved")
+            }
+            persist = { record throws(CDCError) in try keeper.saveAvroSchemas([record]) }
+        }
         let (host, port) = try parse(listen)
         let fd = try bind(host: host, port: port, listen: listen)
-        let server = RegistryServer(socket: fd, address: listen, catalog: catalog)
+        let server = RegistryServer(socket: fd, address: listen, catalog: catalog, persist: persist)
         let box = Unmanaged.passRetained(server)
         var thread = pthread_t()
         let started = pthread_create(
@@ -54,7 +74,9 @@ final class RegistryServer: Sendable {
             throw CDCError(.io, "--registry-listen \(listen): cannot start the registry thread (error \(started))")
         }
         pthread_detach(thread)
-        log("schema registry (read-only, Confluent REST) listening on http://\(display(host: host, port: port))")
+        log(
+            "schema registry (\(writable ? "read-write" : "read-only"), Confluent REST) listening on "
+                + "http://\(display(host: host, port: port))")
         return server
     }
 
@@ -217,16 +239,84 @@ final class RegistryServer: Sendable {
             drain(client)
             return
         }
+        if method == "POST", let persist {
+            guard let end = Self.headEnd(request), let body = readBody(client, request: request, headEnd: end) else {
+                drain(client)
+                return
+            }
+            let answer =
+                RegistryWriteRoutes.respond(
+                    method: method, path: target, body: body, catalog: catalog, persist: persist)
+                ?? (404, Self.errorBody(404, "HTTP 404 Not Found"))
+            respond(client, status: answer.status, body: answer.body, head: false)
+            return
+        }
+        if method == "GET" || method == "HEAD",
+            let answer = RegistryWriteRoutes.respond(
+                method: method, path: target, body: [], catalog: catalog, persist: { _ throws(CDCError) in })
+        {
+            respond(client, status: answer.status, body: answer.body, head: method == "HEAD")
+            return
+        }
         guard method == "GET" || method == "HEAD" else {
+            let hint = persist == nil ? "this registry is read-only (run with --registry-writable to register)" : ""
             respond(
                 client, status: 405,
-                body: Self.errorBody(405, "HTTP method \(method) not allowed: this registry is read-only"),
+                body: Self.errorBody(405, "HTTP method \(method) not allowed: \(hint)"),
                 head: false, allow: true)
             drain(client)
             return
         }
         let answer = ConfluentRegistryRoutes.respond(method: method, path: target, catalog: catalog)
         respond(client, status: answer.status, body: answer.body, head: method == "HEAD")
+    }
+
+    /// The request body (`Content-Length` bytes after the head), answering `100 Continue` when the client waits for
+    /// it; nil after answering the error (no length, chunked, too large, or the client stopped sending).
+    private func readBody(_ client: Int32, request: [UInt8], headEnd: Int) -> [UInt8]? {
+        let head = String(decoding: request[..<headEnd], as: UTF8.self).lowercased()
+        var length: Int?
+        var expectContinue = false
+        for line in head.split(separator: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            switch name {
+            case "content-length": length = Int(value)
+            case "transfer-encoding" where value != "identity":
+                respond(client, status: 411, body: Self.errorBody(411, "Send a Content-Length body"), head: false)
+                return nil
+            case "expect" where value == "100-continue": expectContinue = true
+            default: break
+            }
+        }
+        guard let length, length >= 0 else {
+            respond(client, status: 411, body: Self.errorBody(411, "Send a Content-Length body"), head: false)
+            return nil
+        }
+        guard length <= Self.maxBodyBytes else {
+            respond(
+                client, status: 413, body: Self.errorBody(413, "Request body over \(Self.maxBodyBytes) bytes"),
+                head: false)
+            return nil
+        }
+        var body = Array(request[headEnd...].prefix(length))
+        if body.count < length, expectContinue {
+            let line = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+            _ = line.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        let deadline = DispatchTime.now().uptimeNanoseconds + Self.bodyTimeoutSeconds * 1_000_000_000
+        while body.count < length {
+            guard DispatchTime.now().uptimeNanoseconds < deadline else { return nil }
+            let count = chunk.withUnsafeMutableBytes {
+                recv(client, $0.baseAddress, min($0.count, length - body.count), 0)
+            }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return nil }  // closed or timed out mid-body: nothing to answer
+            body += chunk[0..<count]
+        }
+        return body
     }
 
     /// Reads and drops what the client still sends (at most 1 MiB, 200 ms per read) before the connection is
@@ -263,6 +353,10 @@ final class RegistryServer: Sendable {
         case 400: return "Bad Request"
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"
+        case 409: return "Conflict"
+        case 411: return "Length Required"
+        case 413: return "Content Too Large"
+        case 500: return "Internal Server Error"
         case 422: return "Unprocessable Entity"
         case 431: return "Request Header Fields Too Large"
         default: return "Error"
@@ -274,7 +368,7 @@ final class RegistryServer: Sendable {
         var text = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
         text += "Content-Type: \(ConfluentRegistryRoutes.contentType)\r\n"
         text += "Content-Length: \(bodyBytes.count)\r\n"
-        if allow { text += "Allow: GET, HEAD\r\n" }
+        if allow { text += persist == nil ? "Allow: GET, HEAD\r\n" : "Allow: GET, HEAD, POST\r\n" }
         text += "Connection: close\r\n\r\n"
         var bytes = Array(text.utf8)
         if !head { bytes += bodyBytes }

@@ -132,10 +132,6 @@ struct RunCommand: ParsableCommand {
             }
             parserOptions.filter = filter
             parserOptions.columnFilter = selection.columnFilter
-            if !parserOptions.columnFilter.isEmpty && sinkOptions.format == "avro" {
-                throw CDCError(
-                    .usage, "--exclude-column and --mask-column work with --format json and debezium, not avro yet")
-            }
             parserOptions.checkpointInterval = .milliseconds(Int64(sinkOptions.checkpointInterval * 1000))
             parserOptions.initialCheckpoint = initial
             let loader = try InformationSchemaLoader(url: url, options: connectionOptions)
@@ -148,15 +144,16 @@ struct RunCommand: ParsableCommand {
                         + "Use a new --state directory (with --start FILE:POS) for this server")
             }
             let format = try FormatFactory.make(
-                sinkOptions, name: url.endpoint, mariadb: loader.isMariaDB, saved: try keeper?.loadAvroSchemas() ?? [])
+                sinkOptions, name: url.endpoint, mariadb: loader.isMariaDB, saved: try keeper?.loadAvroSchemas() ?? [],
+                log: { ErrorReporter.printStderr("binlog-sink: \($0)") })
             var encoder = format.encoder
-            if let catalog = format.catalog {
+            if let schemas = format.schemas {
                 guard let keeper else {
                     throw CDCError(
                         .usage,
                         "--format avro needs --state DIR: schema ids must be saved so consumers can always decode")
                 }
-                encoder = PersistingEncoder(inner: encoder, catalog: catalog, keeper: keeper)
+                encoder = PersistingEncoder(inner: encoder, schemas: schemas, keeper: keeper)
             }
             // --registry-listen: the embedded registry's read API for consumers, until the run ends.
             var registryServer: RegistryServer?
@@ -165,7 +162,8 @@ struct RunCommand: ParsableCommand {
                 guard let catalog = format.catalog else {
                     throw CDCError(.usage, "--registry-listen serves the Avro schemas: it needs --format avro")
                 }
-                registryServer = try RegistryServer.start(listen: listen, catalog: catalog, log: log)
+                registryServer = try RegistryServer.start(
+                    listen: listen, catalog: catalog, writable: sinkOptions.registryWritable, keeper: keeper, log: log)
             }
             let sink = try SinkFactory.make(SinkFactory.Context(options: sinkOptions, encoder: encoder, log: log))
             // Records are handed to the sink before the stream waits for the server

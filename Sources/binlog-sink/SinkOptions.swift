@@ -58,8 +58,21 @@ struct SinkOptions: ParsableArguments {
     @Option(help: "avro format: a Confluent-compatible schema registry to register schemas with (else embedded).")
     var schemaRegistryUrl: String?
 
+    @Option(
+        help:
+            "avro format: read the registry's basic auth USER:PASSWORD from this file (else SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO)."
+    )
+    var schemaRegistryAuthFile: String?
+
+    @Option(help: "avro format: seconds to keep retrying an unreachable schema registry before giving up.")
+    var schemaRegistryTimeout: Double = 60
+
     @Option(help: "avro format: serve the embedded registry's read API (Confluent REST) on HOST:PORT.")
     var registryListen: String?
+
+    @Flag(
+        help: "avro format: let clients register schemas with the embedded registry (POST), so other runs can use it.")
+    var registryWritable = false
 
     func validate() throws {
         guard checkpointInterval > 0, checkpointInterval <= 3600 else {

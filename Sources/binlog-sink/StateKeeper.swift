@@ -10,8 +10,12 @@ import StateStore
 /// saved, and a version replaced at the same position (a table re-read from information_schema) is saved again
 /// under the next number: loading keeps the highest number per position. Database defaults (character set and
 /// collation, needed for CREATE TABLE without one) are kept as versions of the table named "" in that database.
-final class StateKeeper {
+///
+/// Used on the pipeline's thread, except `saveAvroSchemas`, which the embedded registry's thread also calls
+/// (`--registry-writable`): writes to the store happen under `lock`.
+final class StateKeeper: @unchecked Sendable {
     let store: StateStore
+    private let lock = NSLock()
     let filter: TableFilter
     private var savedTables: [TableName: [SchemaRegistry.Version]] = [:]
     private var savedDatabases: [String: DatabaseDefaults] = [:]
@@ -58,6 +62,9 @@ final class StateKeeper {
     /// Saves new Avro schema registrations at once: their ids must survive a crash before any message using them
     /// is acknowledged.
     func saveAvroSchemas(_ records: [CDCCore.AvroSchemaRecord]) throws(CDCError) {
+        guard !records.isEmpty else { return }
+        lock.lock()
+        defer { lock.unlock() }
         do {
             try store.saveAvroSchemas(
                 records.map {
@@ -185,6 +192,8 @@ final class StateKeeper {
                 recordsDelivered: open.records, filter: filter.description)
         }
         guard position.binlog != nil || position.transaction != nil else { return }
+        lock.lock()
+        defer { lock.unlock() }
         do {
             try store.save(position: position, schemaChanges: changes)
             saves += 1

@@ -33,6 +33,9 @@ public struct AvroColumnPlan: Sendable {
     public var padTo: Int
     /// ENUM/SET member labels as UTF-8, when the table map carries them.
     public var labels: [[UInt8]]?
+    /// `--exclude-column` / `--mask-column` (`ColumnFilter`): an excluded column has no field; a masked one is a
+    /// `string` field holding the SHA-256 hex digest of the value as the native JSON format renders it.
+    public var action: ColumnFilter.Action = .keep
 
     init(column: TableColumn, schema: ColumnSchema, avroType: AvroType, info: ColumnRenderInfo, nullable: Bool) {
         name = schema.name

@@ -9,12 +9,17 @@ import BinlogDecoder
 /// some (`binlog_row_image=MINIMAL`/`NOBLOB`) is an error, and MySQL's zero dates are null in a nullable column and
 /// the epoch in a NOT NULL one.
 public struct AvroRecordEncoder: RecordEncoder {
-    public let catalog: AvroSchemaCatalog
+    /// The embedded catalog or a remote registry: where schema ids come from.
+    public let schemas: any AvroSchemaSource
     /// Selects MariaDB's spelling of column types in the schemas' `mysql.type` properties.
     public let mariadb: Bool
 
     public init(catalog: AvroSchemaCatalog, mariadb: Bool) {
-        self.catalog = catalog
+        self.init(schemas: catalog, mariadb: mariadb)
+    }
+
+    public init(schemas: any AvroSchemaSource, mariadb: Bool) {
+        self.schemas = schemas
         self.mariadb = mariadb
     }
 
@@ -22,13 +27,17 @@ public struct AvroRecordEncoder: RecordEncoder {
 
     /// Builds the table version's schemas, registers them, and attaches an `AvroTableEncoding`.
     public func prepare(_ table: TableRenderInfo) throws(CDCError) {
-        table.encoding = encoding(for: table)
+        table.encoding = try encoding(for: table)
     }
 
-    /// The encoding `prepare` attaches (registering its schemas).
-    public func encoding(for table: TableRenderInfo) -> AvroTableEncoding {
+    /// The encoding `prepare` attaches (registering its schemas; a remote registry can refuse them).
+    public func encoding(for table: TableRenderInfo) throws(CDCError) -> AvroTableEncoding {
         let tableSchema = TableMapSchema.tableSchema(table)
-        let schema = AvroSchema(table: tableSchema, mariadb: mariadb)
+        var schema = AvroSchema(table: tableSchema, mariadb: mariadb)
+        let actions = table.columnActions
+        if let actions, actions.count == tableSchema.columns.count {
+            schema = AvroSchemaFilter.apply(schema, actions: actions)
+        }
         let rowTypes: [AvroType]
         if case .record(let envelope) = schema.value,
             let before = envelope.fields.first(where: { $0.name == "before" }),
@@ -38,18 +47,22 @@ public struct AvroRecordEncoder: RecordEncoder {
         } else {
             rowTypes = tableSchema.columns.map { AvroSchema.type(of: $0) }
         }
+        // The row record lost its excluded fields: line the remaining types up with their columns again.
+        var typeIterator = rowTypes.makeIterator()
         let keyNames = Set(tableSchema.primaryKey)
         var plans: [AvroColumnPlan] = []
         plans.reserveCapacity(tableSchema.columns.count)
         for (index, column) in tableSchema.columns.enumerated() {
-            var type = rowTypes[index]
+            let action = actions.map { index < $0.count ? $0[index] : .keep } ?? .keep
+            var type = action == .exclude ? AvroType.null : typeIterator.next() ?? AvroSchema.type(of: column)
             if case .union(let branches) = type, branches.count == 2 { type = branches[1] }
-            plans.append(
-                AvroColumnPlan(
-                    column: table.map.columns[index], schema: column, avroType: type, info: table.columns[index],
-                    nullable: column.nullable && !keyNames.contains(column.name)))
+            var plan = AvroColumnPlan(
+                column: table.map.columns[index], schema: column, avroType: type, info: table.columns[index],
+                nullable: column.nullable && !keyNames.contains(column.name))
+            plan.action = action
+            plans.append(plan)
         }
-        let records = catalog.register(schema, database: table.map.database, table: table.map.table)
+        let records = try schemas.register(schema, database: table.map.database, table: table.map.table)
         return AvroTableEncoding(schema: schema, key: records.key, value: records.value, columns: plans, info: table)
     }
 
@@ -77,7 +90,7 @@ public struct AvroRecordEncoder: RecordEncoder {
             }
             AvroBinaryWriter.appendUnionIndex(1, into: &out)
             try Self.appendColumns(
-                Array(encoding.columns.indices), of: image, encoding: encoding, table: table, bytes: bytes,
+                encoding.columns.indices, of: image, encoding: encoding, table: table, bytes: bytes,
                 side: side, into: &out)
         }
         // source: server_id, file, pos, row, gtid, ts
@@ -119,14 +132,15 @@ public struct AvroRecordEncoder: RecordEncoder {
 
     /// The fields of a row (or key) record: one per column index, in that order.
     static func appendColumns(
-        _ indices: [Int], of image: [ColumnValue], encoding: AvroTableEncoding, table: TableRenderInfo,
+        _ indices: some Sequence<Int>, of image: [ColumnValue], encoding: AvroTableEncoding, table: TableRenderInfo,
         bytes: [UInt8], side: [UInt8], into out: inout OutputBuffer
     ) throws(DecodeError) {
-        for index in indices where index < encoding.columns.count {
+        for index in indices where index < encoding.columns.count && encoding.columns[index].action != .exclude {
             let value = index < image.count ? image[index] : .absent
             do {
                 try AvroValueWriter.appendField(
-                    value, plan: encoding.columns[index], bytes: bytes, side: side, into: &out)
+                    value, plan: encoding.columns[index], info: table.columns[index], bytes: bytes, side: side,
+                    into: &out)
             } catch {
                 var located = error
                 located.message = "\(table.qualifiedName) column \(index + 1): \(error.message)"

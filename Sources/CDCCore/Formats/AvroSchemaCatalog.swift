@@ -101,6 +101,41 @@ public final class AvroSchemaCatalog: Sendable {
         }
     }
 
+    /// Registers schema JSON a client sent (`--registry-writable`'s `POST /subjects/{subject}/versions`): the
+    /// subject's existing version of the same text, else a new version, persisted by `persist` before anyone can see
+    /// it (a failure leaves the catalog unchanged). The text is compared as sent (whitespace outside strings
+    /// already removed by the caller); the fingerprint is CRC-64-AVRO of that text, not of the canonical form.
+    public func register(
+        text: String, subject: String, persist: (AvroSchemaRecord) throws(CDCError) -> Void
+    ) throws(CDCError) -> AvroSchemaRecord {
+        try state.withLock { (state: inout State) throws(CDCError) -> AvroSchemaRecord in
+            if let id = state.ids[text], let existing = state.subjects[subject]?.first(where: { $0.id == id }) {
+                return existing
+            }
+            let id = state.ids[text] ?? state.nextID
+            let record = AvroSchemaRecord(
+                id: id, subject: subject, version: (state.subjects[subject]?.count ?? 0) + 1,
+                fingerprint: AvroFingerprint.crc64(Array(text.utf8)), schema: text)
+            try persist(record)
+            if state.ids[text] == nil {
+                state.nextID &+= 1
+                state.ids[text] = id
+                state.schemas[id] = text
+            }
+            state.subjects[subject, default: []].append(record)
+            state.records.append(record)
+            return record
+        }
+    }
+
+    /// The subject's registration of exactly this schema text (`POST /subjects/{subject}`), nil when it has none.
+    public func lookup(text: String, subject: String) -> AvroSchemaRecord? {
+        state.withLock { state in
+            guard let id = state.ids[text] else { return nil }
+            return state.subjects[subject]?.first { $0.id == id }
+        }
+    }
+
     /// The records registered since the last call (or since the catalog was created), in registration order: what
     /// the caller has to persist.
     public func takeNew() -> [AvroSchemaRecord] {

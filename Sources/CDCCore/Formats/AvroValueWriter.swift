@@ -4,8 +4,11 @@ import BinlogDecoder
 enum AvroValueWriter {
     /// Appends the field: the union branch for a nullable column, then the value. MySQL's zero dates (no Avro
     /// value) are null in a nullable column and the epoch (0) otherwise, as Debezium does.
+    /// A masked column (`--mask-column`) is the SHA-256 hex digest of the value as the native JSON format renders
+    /// it (`info` says how), the same string the JSON record carries.
     static func appendField(
-        _ value: ColumnValue, plan: AvroColumnPlan, bytes: [UInt8], side: [UInt8], into out: inout OutputBuffer
+        _ value: ColumnValue, plan: AvroColumnPlan, info: ColumnRenderInfo, bytes: [UInt8], side: [UInt8],
+        into out: inout OutputBuffer
     ) throws(DecodeError) {
         switch value {
         case .absent:
@@ -22,6 +25,13 @@ enum AvroValueWriter {
             return
         default:
             break
+        }
+        if plan.action == .mask {
+            var rendered = OutputBuffer(capacity: 256)
+            try ValueRenderer.append(value, info: info, bytes: bytes, side: side, into: &rendered)
+            if plan.nullable { AvroBinaryWriter.appendUnionIndex(1, into: &out) }
+            AvroBinaryWriter.appendString(SHA256.hex(rendered.array), into: &out)
+            return
         }
         if isZeroTemporal(value) {
             if plan.nullable {

@@ -79,7 +79,7 @@ public enum ConfluentRegistryRoutes {
     }
 
     /// `%2F` → `/`; nil for a malformed escape or bytes that are not UTF-8.
-    static func percentDecoded(_ text: String) -> String? {
+    public static func percentDecoded(_ text: String) -> String? {
         guard text.contains("%") else { return text }
         var bytes: [UInt8] = []
         var iterator = Array(text.utf8).makeIterator()

@@ -111,6 +111,136 @@ struct AvroRecordEncoderTests {
             "\(file): \(mismatches.count) mismatches:\n\(mismatches.prefix(5).joined(separator: "\n"))")
     }
 
+    // MARK: - --exclude-column / --mask-column
+
+    /// The filter of the test below: the primary key masked (a NOT NULL key field), dates and BIGINTs excluded,
+    /// strings and timestamps masked (nullable fields).
+    static let filter = ColumnFilter(
+        excludes: ["*.*.dt*", "*.t_int.bi*"], masks: ["*.*.id", "*.t_string.*", "*.*.ts*"])
+
+    /// With `--exclude-column` / `--mask-column`, the Avro messages decode (fastavro) to the same columns and masked
+    /// values as the native JSON record with the same filter: excluded columns absent from the schemas and the
+    /// messages, masked ones the JSON record's digest strings, every other value as without a filter.
+    @Test func filteredColumnsMatchTheJSONRecord() throws {
+        let catalog = try AvroSchemaCatalog(topic: { "fixture.\($0).\($1)" })
+        let encoder = AvroRecordEncoder(catalog: catalog, mariadb: true)
+        let json = JSONRecordEncoder()
+        let fixture = try FixtureRowChanges(file: "mariadb/full-metadata/mysql-bin.000001", isMariaDB: true) {
+            $0.columnActions = Self.filter.actions(for: $0)
+            try encoder.prepare($0)
+        }
+        var messages: [String] = []
+        var expected: [Any?] = []
+        var masked = 0
+        var excluded = 0
+        for change in fixture.changes {
+            let encoding = try #require(change.table.encoding as? AvroTableEncoding)
+            let actions = change.table.columnActions ?? []
+            var value = OutputBuffer(capacity: 256)
+            try encoder.appendValue(
+                change.operation, table: change.table, before: change.before, after: change.after,
+                bytes: change.bytes, side: change.side, source: change.source, into: &value)
+            var record = OutputBuffer(capacity: 256)
+            try json.appendValue(
+                change.operation, table: change.table, before: change.before, after: change.after,
+                bytes: change.bytes, side: change.side, source: change.source, into: &record)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(record.array)) as? [String: Any])
+            var imageless = change
+            imageless.before = nil
+            imageless.after = nil
+            var envelope = try Self.expectedEnvelope(imageless, encoding: encoding)
+            let names = Self.fieldNames(Self.rowRecord(encoding.schema.value))
+            for side in ["before", "after"] {
+                guard let image = side == "before" ? change.before : change.after else { continue }
+                let jsonRow = try #require(object[side] as? [String: Any])
+                envelope[side] = try Self.filteredRow(
+                    Array(0..<change.table.columns.count), image, jsonRow: jsonRow, change: change,
+                    encoding: encoding, names: names)
+                masked += actions.filter { $0 == .mask }.count
+                excluded += actions.filter { $0 == .exclude }.count
+            }
+            messages.append(Self.hex(value.array))
+            expected.append(envelope)
+            let image = try #require(change.after ?? change.before)
+            var key = OutputBuffer(capacity: 64)
+            try encoder.appendKey(table: change.table, image: image, bytes: change.bytes, side: change.side, into: &key)
+            var jsonKey = OutputBuffer(capacity: 64)
+            try json.appendKey(
+                table: change.table, image: image, bytes: change.bytes, side: change.side, into: &jsonKey)
+            messages.append(Self.hex(key.array))
+            expected.append(
+                try Self.filteredRow(
+                    change.table.keyColumns, image,
+                    jsonRow: try #require(
+                        try JSONSerialization.jsonObject(with: Data(jsonKey.array)) as? [String: Any]),
+                    change: change, encoding: encoding, names: Self.fieldNames(encoding.schema.key)))
+        }
+        #expect(messages.count >= 20 && masked >= 20 && excluded >= 5, "\(messages.count) \(masked) \(excluded)")
+        // The schemas: no excluded field, masked fields strings (nullable as the column).
+        var schemaProblems: [String] = []
+        for table in fixture.tables {
+            let encoding = try #require(table.encoding as? AvroTableEncoding)
+            let fields = Self.fields(Self.rowRecord(encoding.schema.value)) + Self.fields(encoding.schema.key)
+            for (index, action) in (table.columnActions ?? []).enumerated() where action != .keep {
+                let name = table.map.columns[index].name ?? ""
+                for field in fields where field.name == name {
+                    let nullable = table.map.columns[index].nullable && !table.map.primaryKey.contains(index)
+                    if action == .exclude || field.type != (nullable ? AvroType.string.nullable : .string) {
+                        schemaProblems.append("\(table.qualifiedName).\(name): \(action) but \(field.type)")
+                    }
+                }
+            }
+        }
+        #expect(schemaProblems.isEmpty, "\(schemaProblems.prefix(5))")
+        var schemas: [String: String] = [:]
+        for record in catalog.records { schemas[String(record.id)] = record.schema }
+        let input = try JSONSerialization.data(withJSONObject: ["schemas": schemas, "messages": messages])
+        let result = try Python.run(["python3", "-c", Self.script], input: input)
+        try #require(result.status == 0, "\(result.output.prefix(2000))")
+        let decoded = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.output.utf8), options: [.fragmentsAllowed]) as? [Any])
+        try #require(decoded.count == messages.count)
+        var mismatches: [String] = []
+        for (index, actual) in decoded.enumerated() where !Self.same(actual, expected[index] ?? NSNull()) {
+            mismatches.append("message \(index): fastavro \(actual) vs expected \(expected[index] ?? NSNull())")
+        }
+        #expect(
+            mismatches.count == 0, "\(mismatches.count) mismatches:\n\(mismatches.prefix(3).joined(separator: "\n"))")
+    }
+
+    /// The expected row with the filter: excluded columns absent (and absent from the JSON record), masked ones the
+    /// JSON record's string, the others as `expectedValue` derives them.
+    static func filteredRow(
+        _ indices: [Int], _ image: [ColumnValue], jsonRow: [String: Any], change: FixtureRowChanges.Change,
+        encoding: AvroTableEncoding, names: [String]
+    ) throws -> [String: Any] {
+        var row: [String: Any] = [:]
+        var position = 0
+        for index in indices {
+            let column = change.table.map.columns[index].name ?? "@\(index + 1)"
+            switch change.table.columnActions?[index] ?? .keep {
+            case .exclude:
+                if jsonRow[column] != nil { throw Failure(description: "JSON record has excluded \(column)") }
+                continue
+            case .mask:
+                let digest = jsonRow[column]
+                row[names[position]] = (digest as? String).map { "s:" + $0 } ?? NSNull()
+            case .keep:
+                row[names[position]] =
+                    try expectedValue(
+                        image[index], plan: encoding.columns[index], info: change.table.columns[index],
+                        bytes: change.bytes, side: change.side) ?? NSNull()
+            }
+            position += 1
+        }
+        return row
+    }
+
+    static func fields(_ type: AvroType) -> [AvroField] {
+        guard case .record(let record) = type else { return [] }
+        return record.fields
+    }
+
     // MARK: - Expected values, from the JSON format's rendering of the same values
 
     static func expectedEnvelope(_ change: FixtureRowChanges.Change, encoding: AvroTableEncoding) throws -> [String:

@@ -85,4 +85,42 @@ import Testing
         #expect(catalog.versions(subject: "db.t-value") == [1, 2] && catalog.versions(subject: "db.t-key") == [1])
         #expect(Set(catalog.records.map(\.id)).count == 3)
     }
+
+    /// The write path (`--registry-writable`): text registrations share ids with the run's own schemas, are
+    /// persisted before they are visible (a failed save changes nothing), and are not handed to `takeNew` again.
+    @Test func registrationsFromClients() throws {
+        let catalog = try AvroSchemaCatalog(topic: { "cdc.\($0).\($1)" })
+        let own = catalog.register(Self.v1, database: "db", table: "t")
+        _ = catalog.takeNew()
+        var saved: [AvroSchemaRecord] = []
+        let persist: (AvroSchemaRecord) throws(CDCError) -> Void = { saved.append($0) }
+
+        // The run's value schema under another subject: the same id, version 1 there, saved.
+        let shared = try catalog.register(text: Self.v1.value.json, subject: "other-value", persist: persist)
+        #expect(shared.id == own.value.id && shared.version == 1 && saved == [shared])
+        // Again: the existing registration, nothing saved.
+        #expect(try catalog.register(text: Self.v1.value.json, subject: "other-value", persist: persist) == shared)
+        #expect(saved.count == 1)
+
+        // A new schema whose save fails: an error, and the catalog does not know it.
+        let probe = #"{"type":"record","name":"P","fields":[{"name":"n","type":"long"}]}"#
+        #expect(throws: CDCError.self) {
+            try catalog.register(text: probe, subject: "probe-value") { (_) throws(CDCError) in
+                throw CDCError(.io, "disk full")
+            }
+        }
+        #expect(
+            catalog.versions(subject: "probe-value") == nil
+                && catalog.lookup(text: probe, subject: "probe-value") == nil)
+        // Saved this time: a new id, found by lookup, served by id, not returned by takeNew.
+        let registered = try catalog.register(text: probe, subject: "probe-value", persist: persist)
+        #expect(registered.id != own.key.id && registered.id != own.value.id && registered.version == 1)
+        #expect(catalog.lookup(text: probe, subject: "probe-value") == registered)
+        #expect(catalog.lookup(text: probe, subject: "other-value") == nil)
+        #expect(catalog.schema(id: registered.id) == probe && saved.last == registered)
+        #expect(catalog.takeNew().isEmpty)
+        // The run's next schema gets an id after the client's.
+        let next = catalog.register(Self.v2, database: "db", table: "t")
+        #expect(next.value.id > registered.id)
+    }
 }

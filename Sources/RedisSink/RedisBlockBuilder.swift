@@ -30,7 +30,9 @@ struct RedisBlockBuilder {
     var hasPositionOnly: Bool { records == 0 && positionOnly != nil }
 
     /// Appends the commands of one record. `tableKey` is `{prefix}:{db}:{table}`.
+    /// Hash mode ignores transaction markers (`--transaction-markers`): they are no row.
     mutating func add(_ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8]) throws(CDCError) {
+        if mode == .hash && record.marker != nil { return }
         begin()
         switch mode {
         case .stream: addStreamEntry(record, of: batch, tableKey: tableKey)
@@ -100,7 +102,11 @@ struct RedisBlockBuilder {
         RESP.appendBulk("record", into: &bytes)
         RESP.appendBulk(batch.values[record.value], into: &bytes)
         RESP.appendBulk("op", into: &bytes)
-        RESP.appendBulk(Self.name(of: record.operation), into: &bytes)
+        switch record.marker {
+        case nil: RESP.appendBulk(Self.name(of: record.operation), into: &bytes)
+        case .begin: RESP.appendBulk("begin", into: &bytes)
+        case .end: RESP.appendBulk("end", into: &bytes)
+        }
         RESP.appendBulk("key", into: &bytes)
         RESP.appendBulk(batch.dedupKey(record), into: &bytes)
         commands += 1

@@ -7,6 +7,8 @@ enum FormatFactory {
     struct Format {
         var encoder: any RecordEncoder
         var catalog: AvroSchemaCatalog?
+        /// `--transaction-markers`: the markers' encoding (nil without the flag).
+        var markers: (any TransactionMarkerEncoder)?
     }
 
     /// `name` is the source's logical name (Debezium's `source.name`); `saved` the Avro schemas a state holds.
@@ -15,9 +17,11 @@ enum FormatFactory {
     ) throws(CDCError) -> Format {
         switch options.format {
         case "json":
-            return Format(encoder: JSONRecordEncoder())
+            return Format(encoder: JSONRecordEncoder(), markers: options.transactionMarkers ? JSONMarkerEncoder() : nil)
         case "debezium":
-            return Format(encoder: DebeziumRecordEncoder(name: name))
+            return Format(
+                encoder: DebeziumRecordEncoder(name: name),
+                markers: options.transactionMarkers ? DebeziumMarkerEncoder() : nil)
         case "avro":
             if options.schemaRegistryUrl != nil {
                 throw CDCError(
@@ -31,7 +35,9 @@ enum FormatFactory {
                 topic: { database, table in
                     (try? template.topic(database: database, table: table)) ?? "\(database).\(table)"
                 })
-            return Format(encoder: AvroRecordEncoder(catalog: catalog, mariadb: mariadb), catalog: catalog)
+            return Format(
+                encoder: AvroRecordEncoder(catalog: catalog, mariadb: mariadb), catalog: catalog,
+                markers: options.transactionMarkers ? AvroMarkerEncoder(catalog: catalog) : nil)
         default:
             throw CDCError(.usage, "--format \(options.format): use json, debezium or avro")
         }

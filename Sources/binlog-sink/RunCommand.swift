@@ -136,6 +136,7 @@ struct RunCommand: ParsableCommand {
             let format = try FormatFactory.make(
                 sinkOptions, name: url.endpoint, mariadb: loader.isMariaDB, saved: try keeper?.loadAvroSchemas() ?? [])
             var encoder = format.encoder
+            parserOptions.transactionMarkers = format.markers
             if let catalog = format.catalog {
                 guard let keeper else {
                     throw CDCError(

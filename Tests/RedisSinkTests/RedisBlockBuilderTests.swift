@@ -44,6 +44,35 @@ struct RedisBlockBuilderTests {
         #expect(partial == nil)
     }
 
+    @Test("transaction markers: XADD with op begin/end in stream mode, nothing in hash mode")
+    func markers() throws {
+        var batch = TestBatch()
+        let table = batch.table("d", "t", primaryKey: ["id"])
+        let markers = batch.table("binlog_sink", "transactions", primaryKey: ["id"])
+        batch.add(.insert, table: table, after: #"{"id":1}"#, key: #"{"id":1}"#, pos: 4)
+        var begin = batch.batch.records[0]
+        begin.table = markers
+        begin.marker = .begin
+        batch.batch.records.insert(begin, at: 0)
+        batch.commit(next: 9)
+        var stream = RedisBlockBuilder(configuration: RedisConfiguration(host: "h"))
+        for record in batch.batch.records {
+            let key = batch.batch.tables[record.table]
+            try stream.add(record, of: batch.batch, tableKey: Array("cdc:\(key.database):\(key.table)".utf8))
+        }
+        let committed = stream.commit(batch.batch.commits[0])
+        let block = try #require(committed)
+        #expect(block.commands == 4)
+        #expect(block.label(at: 1) == "XADD cdc:binlog_sink:transactions")
+        let xadd = try #require(RESP.arguments(in: block.bytes, at: 15, limit: 20))
+        let fields = xadd.arguments.map { String(decoding: $0, as: UTF8.self) }
+        #expect(fields.suffix(4) == ["op", "begin", "key", "mysql-bin.000001:4:begin"])
+
+        var hash = RedisBlockBuilder(configuration: RedisConfiguration(host: "h", mode: .hash))
+        try hash.add(batch.batch.records[0], of: batch.batch, tableKey: Array("cdc:binlog_sink:transactions".utf8))
+        #expect(hash.commands == 0 && hash.records == 0)
+    }
+
     @Test("labels show unprintable key bytes escaped")
     func printable() {
         #expect(RedisBlock.printable(Array("a\u{1}\\b".utf8)) == #"a\x01\x5cb"#)

@@ -153,15 +153,16 @@ final class RowRenderPool {
         // Decode-only renders nothing: its "records" are the rows it decoded (what `parse --decode-only --stats`
         // and `bench` report).
         if decodeOnly { records += batch.output.rows }
-        guard total > drop || !commits.isEmpty else { return }
         if let markers {
+            // Also a batch with nothing to write: the tracker follows every transaction boundary.
             let marked = markers.batch(
                 records: batch.output.records, values: batch.output.values.array, keys: batch.output.keys.array,
                 tables: batch.tables, origins: batch.origins, drop: drop, boundaries: boundaries)
             records += total - drop
-            try sink.write(marked)
+            if !marked.isEmpty { try sink.write(marked) }
             return
         }
+        guard total > drop || !commits.isEmpty else { return }
         let kept = drop == 0 ? batch.output.records : Array(batch.output.records[drop...])
         records += kept.count
         try sink.write(

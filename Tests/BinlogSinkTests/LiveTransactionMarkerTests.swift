@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 // `run --transaction-markers` end to end against the throwaway MariaDB (and redis-server, Tansu) scripts/test starts:
 // a few transactions executed here — several tables in one, a single autocommit row, deletes and updates, one
 // ROLLBACK'd, a DDL — and then for stdout, file single, file per-table, Redis stream and Kafka: BEGIN/END markers
@@ -316,6 +320,52 @@ extension LiveServer {
             let said = Self.checkSeparate(markers: markers, records: records, "kafka").sorted { $0.id < $1.id }
             let expected = Self.expected(transactions).sorted { $0.id < $1.id }
             #expect(said == expected, "kafka markers \(said), executed \(transactions)")
+        }
+
+        @Test(
+            "avro to Kafka: marker messages decode with confluent-kafka's AvroDeserializer through --registry-listen",
+            .enabled(if: LiveKafka.port != nil && LiveKafka.avroConsumerReady, "needs Kafka and the Avro consumer"))
+        func avroKafka() throws {
+            defer { removeScratch() }
+            let (database, start, _, transactions) = try workload()
+            let prefix = LiveKafka.uniquePrefix("txmavro")
+            let registry = "127.0.0.1:\((Int(LiveKafka.port ?? "") ?? 0) + 8)"
+            let run = try LiveBackgroundRun([
+                "run", "--source", source, "--start", start.description, "--until", "never", "--transaction-markers",
+                "--sink", "kafka://\(LiveKafka.brokers)", "--topic", prefix + "{db}.{table}", "--include",
+                "\(database).*", "--format", "avro", "--state", scratch.appendingPathComponent("state").path,
+                "--registry-listen", registry, "--checkpoint-interval", "0.2",
+            ])
+            defer { run.stop(SIGTERM) }
+            let total = transactions.reduce(0) { $0 + $1.counts.values.reduce(0, +) }
+            let messages = try LiveKafka.consume(
+                prefix: prefix, expect: total + 2 * transactions.count, timeout: 60, registry: "http://\(registry)")
+            #expect(run.process.isRunning, "run --until never exited: \(run.summary)")
+            let markers = messages.filter { $0.topic == prefix + "binlog_sink.transactions" }
+            var said: [Marked] = []
+            var begins: Set<String> = []
+            var problems: [String] = []
+            for message in markers {
+                guard let value = message.valueAvro, let id = value["id"]?.stringValue else {
+                    problems.append("undecoded marker \(message.topic)@\(message.offset)")
+                    continue
+                }
+                if message.keyAvro?["id"]?.stringValue != id { problems.append("key \(message.keyAvro ?? .null)") }
+                switch value["status"]?.stringValue {
+                case "BEGIN":
+                    begins.insert(id)
+                    if value["event_count"]?.isNull != true { problems.append("BEGIN \(value)") }
+                case "END":
+                    said.append(Self.marked(value))
+                    if value["next_pos"]?.integerValue == nil { problems.append("END without next_pos: \(value)") }
+                default:
+                    problems.append("status of \(value)")
+                }
+            }
+            #expect(problems.isEmpty, "avro markers: \(problems.prefix(5))")
+            let expected = Self.expected(transactions)
+            #expect(begins == Set(expected.map(\.id)), "BEGINs for \(begins.sorted())")
+            #expect(said.sorted { $0.id < $1.id } == expected.sorted { $0.id < $1.id }, "avro ENDs \(said)")
         }
 
         @Test("debezium format: Debezium's BEGIN/END events and each record's transaction block")

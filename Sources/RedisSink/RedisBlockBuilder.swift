@@ -10,6 +10,11 @@ struct RedisBlockBuilder {
     let maxBytes: Int
 
     private var bytes: [UInt8] = []
+    /// Stream mode: `*9`/`*12` and `XADD`; ` MAXLEN ~ N` as arguments (empty without a maximum length).
+    private let xaddHeader: [UInt8]
+    private let maxLengthArguments: [UInt8]
+    /// The size of the last block: the next one reserves it (a large transaction's block grows without copies).
+    private var lastBlockBytes = 0
     private(set) var commands = 0
     private(set) var records = 0
     /// Hash mode: the last transaction that ended with no record here; its position rides with the next block.
@@ -21,6 +26,17 @@ struct RedisBlockBuilder {
         positionKey = Array((configuration.prefix + ":position").utf8)
         maxCommands = max(configuration.maxBlockCommands, 1)
         maxBytes = max(configuration.maxBlockBytes, 1)
+        var header: [UInt8] = []
+        RESP.appendArrayHeader(configuration.maxLength == nil ? 9 : 12, into: &header)
+        RESP.appendBulk("XADD", into: &header)
+        xaddHeader = header
+        var maxLength: [UInt8] = []
+        if let limit = configuration.maxLength {
+            RESP.appendBulk("MAXLEN", into: &maxLength)
+            RESP.appendBulk("~", into: &maxLength)
+            RESP.appendBulk(String(limit), into: &maxLength)
+        }
+        maxLengthArguments = maxLength
     }
 
     /// Time to send what is open as a block of its own (a partial transaction).
@@ -60,7 +76,8 @@ struct RedisBlockBuilder {
 
     private mutating func begin() {
         guard commands == 0 else { return }
-        RESP.appendCommand([Array("MULTI".utf8)], into: &bytes)
+        bytes.reserveCapacity(min(lastBlockBytes, maxBytes + (1 << 20)))
+        bytes.append(contentsOf: Self.multi)
         commands = 1
     }
 
@@ -78,9 +95,18 @@ struct RedisBlockBuilder {
             RESP.appendBulk(position.gtid ?? "", into: &bytes)
             commands += 1
         }
-        RESP.appendCommand([Array("EXEC".utf8)], into: &bytes)
-        commands += 1
-        let block = RedisBlock(bytes: bytes, commands: commands, records: records, commit: commit ?? positionOnly)
+        let block: RedisBlock
+        if commands == 2 {
+            // One command: atomic without MULTI/EXEC, which would cost the server and the sink two more replies.
+            block = RedisBlock(
+                bytes: Array(bytes[Self.multi.count...]), commands: 1, records: records, commit: commit ?? positionOnly,
+                transactional: false)
+        } else {
+            RESP.appendCommand([Array("EXEC".utf8)], into: &bytes)
+            commands += 1
+            block = RedisBlock(bytes: bytes, commands: commands, records: records, commit: commit ?? positionOnly)
+        }
+        lastBlockBytes = bytes.count
         bytes = []
         commands = 0
         records = 0
@@ -88,29 +114,75 @@ struct RedisBlockBuilder {
         return block
     }
 
-    /// `XADD key [MAXLEN ~ N] * record <value> op <op> key <file:pos:row>`
+    /// `XADD key [MAXLEN ~ N] * record <value> op <op> key <file:pos:row>`, written straight into the block (the
+    /// constant parts prepared once, no temporary per argument).
     private mutating func addStreamEntry(_ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8]) {
-        RESP.appendArrayHeader(maxLength == nil ? 9 : 12, into: &bytes)
-        RESP.appendBulk("XADD", into: &bytes)
+        bytes.append(contentsOf: xaddHeader)
         RESP.appendBulk(tableKey, into: &bytes)
-        if let maxLength {
-            RESP.appendBulk("MAXLEN", into: &bytes)
-            RESP.appendBulk("~", into: &bytes)
-            RESP.appendBulk(String(maxLength), into: &bytes)
-        }
-        RESP.appendBulk("*", into: &bytes)
-        RESP.appendBulk("record", into: &bytes)
+        bytes.append(contentsOf: maxLengthArguments)
+        bytes.append(contentsOf: Self.recordField)
         RESP.appendBulk(batch.values[record.value], into: &bytes)
-        RESP.appendBulk("op", into: &bytes)
         switch record.marker {
-        case nil: RESP.appendBulk(Self.name(of: record.operation), into: &bytes)
-        case .begin: RESP.appendBulk("begin", into: &bytes)
-        case .end: RESP.appendBulk("end", into: &bytes)
+        case nil:
+            switch record.operation {
+            case .insert: bytes.append(contentsOf: Self.opInsert)
+            case .update: bytes.append(contentsOf: Self.opUpdate)
+            case .delete: bytes.append(contentsOf: Self.opDelete)
+            case .read: bytes.append(contentsOf: Self.opRead)
+            }
+        case .begin: bytes.append(contentsOf: Self.opBegin)
+        case .end: bytes.append(contentsOf: Self.opEnd)
         }
-        RESP.appendBulk("key", into: &bytes)
-        RESP.appendBulk(batch.dedupKey(record), into: &bytes)
+        appendDedupKey(record, of: batch)
         commands += 1
     }
+
+    /// `key` and the bulk `file:pos:row` (`file:pos:begin` / `file:pos:end` for a marker): `batch.dedupKey`'s text.
+    private mutating func appendDedupKey(_ record: RecordBatch.Record, of batch: RecordBatch) {
+        bytes.append(contentsOf: Self.keyField)
+        let file = batch.origins[record.origin].file.utf8
+        let row = UInt64(max(0, record.row))
+        let suffix: Int
+        switch record.marker {
+        case nil: suffix = RESP.decimalCount(row)
+        case .begin: suffix = 5
+        case .end: suffix = 3
+        }
+        let length = file.count + 1 + RESP.decimalCount(record.position) + 1 + suffix
+        bytes.append(UInt8(ascii: "$"))
+        RESP.appendDecimal(UInt64(length), into: &bytes)
+        bytes.append(contentsOf: [13, 10])
+        bytes.append(contentsOf: file)
+        bytes.append(UInt8(ascii: ":"))
+        RESP.appendDecimal(record.position, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        switch record.marker {
+        case nil: RESP.appendDecimal(row, into: &bytes)
+        case .begin: bytes.append(contentsOf: "begin".utf8)
+        case .end: bytes.append(contentsOf: "end".utf8)
+        }
+        bytes.append(contentsOf: [13, 10])
+    }
+
+    private static func bulk(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        RESP.appendBulk(text, into: &out)
+        return out
+    }
+
+    private static let multi: [UInt8] = {
+        var out: [UInt8] = []
+        RESP.appendCommand([Array("MULTI".utf8)], into: &out)
+        return out
+    }()
+    private static let recordField = bulk("*") + bulk("record")
+    private static let keyField = bulk("key")
+    private static let opInsert = bulk("op") + bulk("insert")
+    private static let opUpdate = bulk("op") + bulk("update")
+    private static let opDelete = bulk("op") + bulk("delete")
+    private static let opRead = bulk("op") + bulk("read")
+    private static let opBegin = bulk("op") + bulk("begin")
+    private static let opEnd = bulk("op") + bulk("end")
 
     /// insert/read/update: `DEL row` + `HSET row column value …` (and `DEL old` when an update changed the primary
     /// key); delete: `DEL row`.

@@ -63,11 +63,13 @@ final class RedisConnection {
     }
 
     /// The next reply: sends what is buffered first, then reads until a whole reply has arrived.
-    func readReply() throws(RedisFailure) -> RedisReply {
+    /// The next reply. `keepStrings: false` leaves out the contents of bulk strings (XADD's entry ids inside EXEC's
+    /// results: the sink only looks for errors), which saves an allocation per command.
+    func readReply(keepStrings: Bool = true) throws(RedisFailure) -> RedisReply {
         var raw: UnsafeMutableRawPointer?
         guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw .connection(errorText) }
         defer { freeReplyObject(raw) }
-        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+        return Self.convert(raw.assumingMemoryBound(to: redisReply.self), keepStrings: keepStrings)
     }
 
     /// Sends one command and waits for its reply.
@@ -78,22 +80,28 @@ final class RedisConnection {
         return try readReply()
     }
 
-    private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
+    private static func convert(_ reply: UnsafeMutablePointer<redisReply>, keepStrings: Bool) -> RedisReply {
         let value = reply.pointee
-        func bytes() -> [UInt8] {
-            guard let str = value.str, value.len > 0 else { return [] }
-            return [UInt8](UnsafeRawBufferPointer(start: str, count: value.len))
+        func raw() -> UnsafeRawBufferPointer {
+            guard let str = value.str, value.len > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            return UnsafeRawBufferPointer(start: str, count: value.len)
         }
         switch value.type {
-        case REDIS_REPLY_STATUS: return .status(String(decoding: bytes(), as: UTF8.self))
-        case REDIS_REPLY_ERROR: return .error(String(decoding: bytes(), as: UTF8.self))
+        // Short texts (OK, QUEUED) are stored in the String itself: no allocation.
+        case REDIS_REPLY_STATUS: return .status(String(decoding: raw(), as: UTF8.self))
+        case REDIS_REPLY_ERROR: return .error(String(decoding: raw(), as: UTF8.self))
         case REDIS_REPLY_INTEGER: return .integer(Int64(value.integer))
-        case REDIS_REPLY_STRING: return .string(bytes())
+        case REDIS_REPLY_STRING: return .string(keepStrings ? [UInt8](raw()) : [])
         case REDIS_REPLY_ARRAY:
             var elements: [RedisReply] = []
+            elements.reserveCapacity(value.elements)
             if let element = value.element {
                 for index in 0..<value.elements {
-                    if let child = element[index] { elements.append(convert(child)) } else { elements.append(.null) }
+                    if let child = element[index] {
+                        elements.append(convert(child, keepStrings: keepStrings))
+                    } else {
+                        elements.append(.null)
+                    }
                 }
             }
             return .array(elements)

@@ -2,19 +2,18 @@ import CDCCore
 
 /// Encodes records into the MULTI/EXEC block of the source transaction being read: `XADD` per record in stream mode;
 /// `DEL` + `HSET` per row (and `HSET {prefix}:position` per transaction) in hash mode.
-struct RedisBlockBuilder {
+struct RedisBlockBuilder: ~Copyable {
     let mode: RedisMode
     let maxLength: UInt64?
     let positionKey: [UInt8]
     let maxCommands: Int
     let maxBytes: Int
 
-    private var bytes: [UInt8] = []
+    /// The open block (reused: its capacity stays from one block to the next).
+    private var bytes = OutputBuffer(capacity: 1 << 16)
     /// Stream mode: `*9`/`*12` and `XADD`; ` MAXLEN ~ N` as arguments (empty without a maximum length).
     private let xaddHeader: [UInt8]
     private let maxLengthArguments: [UInt8]
-    /// The size of the last block: the next one reserves it (a large transaction's block grows without copies).
-    private var lastBlockBytes = 0
     private(set) var commands = 0
     private(set) var records = 0
     /// Hash mode: the last transaction that ended with no record here; its position rides with the next block.
@@ -45,13 +44,18 @@ struct RedisBlockBuilder {
     /// Whether a position-only block is waiting (hash mode, transactions with no record since the last block).
     var hasPositionOnly: Bool { records == 0 && positionOnly != nil }
 
-    /// Appends the commands of one record. `tableKey` is `{prefix}:{db}:{table}`.
+    /// Appends the commands of one record. `tableKey` is `{prefix}:{db}:{table}`; `file` the record's binlog file name
+    /// (`batch.origins[record.origin].file`, taken from there when nil).
     /// Hash mode ignores transaction markers (`--transaction-markers`): they are no row.
-    mutating func add(_ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8]) throws(CDCError) {
+    mutating func add(
+        _ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8], file: [UInt8]? = nil
+    ) throws(CDCError) {
         if mode == .hash && record.marker != nil { return }
         begin()
         switch mode {
-        case .stream: addStreamEntry(record, of: batch, tableKey: tableKey)
+        case .stream:
+            addStreamEntry(
+                record, of: batch, tableKey: tableKey, file: file ?? Array(batch.origins[record.origin].file.utf8))
         case .hash: try addRow(record, of: batch, tableKey: tableKey)
         }
         records += 1
@@ -76,7 +80,6 @@ struct RedisBlockBuilder {
 
     private mutating func begin() {
         guard commands == 0 else { return }
-        bytes.reserveCapacity(min(lastBlockBytes, maxBytes + (1 << 20)))
         bytes.append(contentsOf: Self.multi)
         commands = 1
     }
@@ -84,30 +87,31 @@ struct RedisBlockBuilder {
     private mutating func finish(commit: RecordBatch.Commit?) -> RedisBlock {
         begin()
         if mode == .hash, let position = commit ?? positionOnly {
-            RESP.appendArrayHeader(8, into: &bytes)
-            RESP.appendBulk("HSET", into: &bytes)
-            RESP.appendBulk(positionKey, into: &bytes)
-            RESP.appendBulk("file", into: &bytes)
-            RESP.appendBulk(position.next.file, into: &bytes)
-            RESP.appendBulk("pos", into: &bytes)
-            RESP.appendBulk(String(position.next.offset), into: &bytes)
-            RESP.appendBulk("gtid", into: &bytes)
-            RESP.appendBulk(position.gtid ?? "", into: &bytes)
+            var command: [UInt8] = []
+            RESP.appendArrayHeader(8, into: &command)
+            RESP.appendBulk("HSET", into: &command)
+            RESP.appendBulk(positionKey, into: &command)
+            RESP.appendBulk("file", into: &command)
+            RESP.appendBulk(position.next.file, into: &command)
+            RESP.appendBulk("pos", into: &command)
+            RESP.appendBulk(String(position.next.offset), into: &command)
+            RESP.appendBulk("gtid", into: &command)
+            RESP.appendBulk(position.gtid ?? "", into: &command)
+            bytes.append(contentsOf: command)
             commands += 1
         }
         let block: RedisBlock
         if commands == 2 {
             // One command: atomic without MULTI/EXEC, which would cost the server and the sink two more replies.
             block = RedisBlock(
-                bytes: Array(bytes[Self.multi.count...]), commands: 1, records: records, commit: commit ?? positionOnly,
-                transactional: false)
+                bytes: Array(UnsafeRawBufferPointer(rebasing: bytes.bytes[Self.multi.count...])), commands: 1,
+                records: records, commit: commit ?? positionOnly, transactional: false)
         } else {
-            RESP.appendCommand([Array("EXEC".utf8)], into: &bytes)
+            bytes.append(contentsOf: Self.exec)
             commands += 1
-            block = RedisBlock(bytes: bytes, commands: commands, records: records, commit: commit ?? positionOnly)
+            block = RedisBlock(bytes: bytes.array, commands: commands, records: records, commit: commit ?? positionOnly)
         }
-        lastBlockBytes = bytes.count
-        bytes = []
+        bytes.removeAll()
         commands = 0
         records = 0
         positionOnly = nil
@@ -116,12 +120,16 @@ struct RedisBlockBuilder {
 
     /// `XADD key [MAXLEN ~ N] * record <value> op <op> key <file:pos:row>`, written straight into the block (the
     /// constant parts prepared once, no temporary per argument).
-    private mutating func addStreamEntry(_ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8]) {
+    private mutating func addStreamEntry(
+        _ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8], file: [UInt8]
+    ) {
         bytes.append(contentsOf: xaddHeader)
-        RESP.appendBulk(tableKey, into: &bytes)
+        tableKey.withUnsafeBytes { Self.appendBulk($0, into: &bytes) }
         bytes.append(contentsOf: maxLengthArguments)
         bytes.append(contentsOf: Self.recordField)
-        RESP.appendBulk(batch.values[record.value], into: &bytes)
+        batch.values.withUnsafeBytes { values in
+            Self.appendBulk(UnsafeRawBufferPointer(rebasing: values[record.value]), into: &bytes)
+        }
         switch record.marker {
         case nil:
             switch record.operation {
@@ -133,14 +141,8 @@ struct RedisBlockBuilder {
         case .begin: bytes.append(contentsOf: Self.opBegin)
         case .end: bytes.append(contentsOf: Self.opEnd)
         }
-        appendDedupKey(record, of: batch)
-        commands += 1
-    }
-
-    /// `key` and the bulk `file:pos:row` (`file:pos:begin` / `file:pos:end` for a marker): `batch.dedupKey`'s text.
-    private mutating func appendDedupKey(_ record: RecordBatch.Record, of batch: RecordBatch) {
+        // `key` and the bulk `file:pos:row` (`file:pos:begin` / `file:pos:end` for a marker): `batch.dedupKey`.
         bytes.append(contentsOf: Self.keyField)
-        let file = batch.origins[record.origin].file.utf8
         let row = UInt64(max(0, record.row))
         let suffix: Int
         switch record.marker {
@@ -150,19 +152,57 @@ struct RedisBlockBuilder {
         }
         let length = file.count + 1 + RESP.decimalCount(record.position) + 1 + suffix
         bytes.append(UInt8(ascii: "$"))
-        RESP.appendDecimal(UInt64(length), into: &bytes)
-        bytes.append(contentsOf: [13, 10])
+        Self.appendDecimal(UInt64(length), into: &bytes)
+        bytes.append(13)
+        bytes.append(10)
         bytes.append(contentsOf: file)
         bytes.append(UInt8(ascii: ":"))
-        RESP.appendDecimal(record.position, into: &bytes)
+        Self.appendDecimal(record.position, into: &bytes)
         bytes.append(UInt8(ascii: ":"))
         switch record.marker {
-        case nil: RESP.appendDecimal(row, into: &bytes)
-        case .begin: bytes.append(contentsOf: "begin".utf8)
-        case .end: bytes.append(contentsOf: "end".utf8)
+        case nil: Self.appendDecimal(row, into: &bytes)
+        case .begin: bytes.append(contentsOf: Self.beginText)
+        case .end: bytes.append(contentsOf: Self.endText)
         }
-        bytes.append(contentsOf: [13, 10])
+        bytes.append(13)
+        bytes.append(10)
+        commands += 1
     }
+
+    /// `$<length>\r\n<bytes>\r\n`.
+    private static func appendBulk(_ raw: UnsafeRawBufferPointer, into out: inout OutputBuffer) {
+        out.reserve(raw.count + 24)
+        out.append(UInt8(ascii: "$"))
+        appendDecimal(UInt64(raw.count), into: &out)
+        out.append(13)
+        out.append(10)
+        out.append(contentsOf: raw)
+        out.append(13)
+        out.append(10)
+    }
+
+    /// The decimal digits of `value`, written in place.
+    private static func appendDecimal(_ value: UInt64, into out: inout OutputBuffer) {
+        let count = RESP.decimalCount(value)
+        out.withUnsafeSpace(count) { pointer in
+            var rest = value
+            var index = count
+            repeat {
+                index -= 1
+                pointer[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while index > 0
+            return count
+        }
+    }
+
+    private static let beginText = Array("begin".utf8)
+    private static let endText = Array("end".utf8)
+    private static let exec: [UInt8] = {
+        var out: [UInt8] = []
+        RESP.appendCommand([Array("EXEC".utf8)], into: &out)
+        return out
+    }()
 
     private static func bulk(_ text: String) -> [UInt8] {
         var out: [UInt8] = []
@@ -226,20 +266,24 @@ struct RedisBlockBuilder {
         }
         appendDelete(rowKey)
         guard !after.isEmpty else { return }
-        RESP.appendArrayHeader(2 + 2 * after.count, into: &bytes)
-        RESP.appendBulk("HSET", into: &bytes)
-        RESP.appendBulk(parts: rowKey, into: &bytes)
+        var command: [UInt8] = []
+        RESP.appendArrayHeader(2 + 2 * after.count, into: &command)
+        RESP.appendBulk("HSET", into: &command)
+        RESP.appendBulk(parts: rowKey, into: &command)
         for column in after {
-            RESP.appendBulk(column.name, into: &bytes)
-            RESP.appendBulk(batch.values[column.value], into: &bytes)
+            RESP.appendBulk(column.name, into: &command)
+            RESP.appendBulk(batch.values[column.value], into: &command)
         }
+        bytes.append(contentsOf: command)
         commands += 1
     }
 
     private mutating func appendDelete(_ key: [ArraySlice<UInt8>]) {
-        RESP.appendArrayHeader(2, into: &bytes)
-        RESP.appendBulk("DEL", into: &bytes)
-        RESP.appendBulk(parts: key, into: &bytes)
+        var command: [UInt8] = []
+        RESP.appendArrayHeader(2, into: &command)
+        RESP.appendBulk("DEL", into: &command)
+        RESP.appendBulk(parts: key, into: &command)
+        bytes.append(contentsOf: command)
         commands += 1
     }
 

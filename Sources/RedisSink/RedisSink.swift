@@ -69,6 +69,7 @@ public final class RedisSink: RecordSink {
             for table in batch.tables {
                 tableKeys.append(keyPrefix + Array(table.database.utf8) + [UInt8(ascii: ":")] + Array(table.table.utf8))
             }
+            let files = batch.origins.map { Array($0.file.utf8) }
             let commits = batch.commits
             var nextCommit = 0
             for index in batch.records.indices {
@@ -81,7 +82,11 @@ public final class RedisSink: RecordSink {
                     throw CDCError(
                         .sink, "record \(index) of the batch names table \(record.table), which the batch lacks")
                 }
-                try builder.add(record, of: batch, tableKey: tableKeys[record.table])
+                guard files.indices.contains(record.origin) else {
+                    throw CDCError(
+                        .sink, "record \(index) of the batch names origin \(record.origin), which the batch lacks")
+                }
+                try builder.add(record, of: batch, tableKey: tableKeys[record.table], file: files[record.origin])
                 if builder.isFull, let block = builder.finishPartial() { try enqueue(block) }
             }
             while nextCommit < commits.count {
@@ -156,7 +161,7 @@ public final class RedisSink: RecordSink {
                 continue
             }
             do throws(RedisFailure) {
-                let reply = try connection.readReply(keepStrings: false)
+                let reply = try connection.readPipelinedReply()
                 try consume(reply)
             } catch {
                 try handle(error)

@@ -10,7 +10,9 @@ import Testing
 // ROLLBACK'd, a DDL — and then for stdout, file single, file per-table, Redis stream and Kafka: BEGIN/END markers
 // bracket exactly each committed transaction that has rows, with its GTID (`@@last_gtid` as the server reported
 // it), the number of records and the per-table counts; the ROLLBACK'd one and the DDL produce no marker and no row.
-// Also the debezium format's marker shape and `transaction` blocks on stdout.
+// Also the debezium format's marker shape and `transaction` blocks on stdout, Avro markers decoded by a real consumer,
+// and a run resumed from a checkpoint inside a large transaction (`--until` in its middle, then a second run): BEGIN
+// again, END counting every record from the transaction's start, Debezium's total_order continuing.
 
 extension LiveServer {
     @Suite(
@@ -366,6 +368,66 @@ extension LiveServer {
             let expected = Self.expected(transactions)
             #expect(begins == Set(expected.map(\.id)), "BEGINs for \(begins.sorted())")
             #expect(said.sorted { $0.id < $1.id } == expected.sorted { $0.id < $1.id }, "avro ENDs \(said)")
+        }
+
+        @Test(
+            "resumed inside a transaction: BEGIN again, END counts from the transaction's start (json and debezium)",
+            arguments: ["json", "debezium"])
+        func resumeInsideTransaction(format: String) throws {
+            defer { removeScratch() }
+            let database = "txr_\(UUID().uuidString.prefix(8).lowercased())"
+            _ = try client.run("CREATE DATABASE \(database); CREATE TABLE \(database).t (id INT PRIMARY KEY, v TEXT)")
+            let start = try LiveBinlogPoint.current(client)
+            let rows = 20000
+            let gtid = try commit(
+                "SET STATEMENT max_recursive_iterations = 100000 FOR INSERT INTO \(database).t "
+                    + "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < \(rows)) "
+                    + "SELECT n, REPEAT('x', 40) FROM s")
+            let after = try LiveBinlogPoint.current(client)
+            let small = try commit("INSERT INTO \(database).t VALUES (0, 'small')")
+            try #require(after.file == start.file, "the binlog rotated inside the test's transaction")
+            // The first run stops in the middle of the big transaction: its final checkpoint is inside it.
+            let middle = LiveBinlogPoint(file: start.file, pos: (start.pos + after.pos) / 2)
+            let directory = scratch.appendingPathComponent("resume-\(format)")
+            let state = scratch.appendingPathComponent("state-\(format)").path
+            let common = [
+                "run", "--source", source, "--state", state, "--sink", "file:\(directory.path)", "--file-layout",
+                "single", "--transaction-markers", "--include", "\(database).*", "--format", format,
+            ]
+            let first = try BinlogSinkCLI.run(
+                common + ["--start", start.description, "--until", middle.description], timeout: 120)
+            try #require(first.status == 0, "first run: \(first.stderr.suffix(2000))")
+            let second = try BinlogSinkCLI.run(common + ["--until", "now"], timeout: 120)
+            try #require(second.status == 0, "second run: \(second.stderr.suffix(2000))")
+            let skipped = second.stderr.components(separatedBy: "skipping the ").dropFirst().first
+                .flatMap { Int($0.prefix { $0.isNumber }) }
+            let delivered = try #require(
+                skipped, "the second run did not resume inside the transaction: \(second.stderr)")
+            #expect(delivered > 0 && delivered < rows, "skipped \(delivered) of \(rows)")
+
+            let lines = try Self.lines(Data(contentsOf: directory.appendingPathComponent("changes.jsonl")))
+            let isBegin = { (line: JSONValue) in
+                line["op"]?.stringValue == "begin" || line["status"]?.stringValue == "BEGIN"
+            }
+            let isEnd = { (line: JSONValue) in line["op"]?.stringValue == "end" || line["status"]?.stringValue == "END"
+            }
+            let begins = lines.indices.filter { isBegin(lines[$0]) && lines[$0]["id"]?.stringValue == gtid }
+            let ends = lines.indices.filter { isEnd(lines[$0]) && lines[$0]["id"]?.stringValue == gtid }
+            // BEGIN from each run; one END, counting every record of the transaction.
+            try #require(begins.count == 2 && ends.count == 1, "BEGINs at \(begins), ENDs at \(ends)")
+            #expect(begins[1] - begins[0] - 1 == delivered, "the first run wrote \(begins[1] - begins[0] - 1) records")
+            #expect(ends[0] - begins[1] - 1 == rows - delivered, "the second run wrote \(ends[0] - begins[1] - 1)")
+            let end = Self.marked(lines[ends[0]])
+            #expect(end == Marked(id: gtid, eventCount: rows, collections: ["\(database).t": rows]), "END \(end)")
+            if format == "debezium" {
+                // total_order continues from the skipped records.
+                let firstAfter = lines[begins[1] + 1]["transaction"]
+                #expect(firstAfter?["total_order"]?.integerValue == Int128(delivered + 1), "\(firstAfter ?? .null)")
+                #expect(firstAfter?["data_collection_order"]?.integerValue == Int128(delivered + 1))
+            }
+            // The next transaction is bracketed as usual.
+            let smallEnd = lines.filter { isEnd($0) && $0["id"]?.stringValue == small }.map(Self.marked)
+            #expect(smallEnd == [Marked(id: small, eventCount: 1, collections: ["\(database).t": 1])])
         }
 
         @Test("debezium format: Debezium's BEGIN/END events and each record's transaction block")

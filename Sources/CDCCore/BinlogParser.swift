@@ -29,6 +29,8 @@ public final class BinlogParser {
         public var checkpointInterval: Duration = .seconds(1)
         /// The checkpoint before the first record (the saved one, or where the source starts).
         public var initialCheckpoint: PipelineCheckpoint?
+        /// `--transaction-markers`: BEGIN/END marker records around each source transaction, in this encoding.
+        public var transactionMarkers: (any TransactionMarkerEncoder)?
 
         public init() {}
     }
@@ -122,7 +124,8 @@ public final class BinlogParser {
             ? nil
             : RowRenderPool(
                 sink: sink, encoder: encoder, decodeOnly: options.decodeOnly, workers: 2,
-                skipRecords: options.skipRecords, initial: options.initialCheckpoint ?? PipelineCheckpoint())
+                skipRecords: options.skipRecords, initial: options.initialCheckpoint ?? PipelineCheckpoint(),
+                markers: options.transactionMarkers)
         self.pool = pool
         defer {
             statistics.records = pool?.records ?? statistics.records
@@ -251,28 +254,28 @@ public final class BinlogParser {
             gtid = gtidEvent.gtid.map { Array($0.description.utf8) }
             gtidText = gtidEvent.gtid.map(\.description)
             excludedTransaction = gtidEvent.gtid.map { options.excludeGTIDs?.contains($0) ?? false } ?? false
-            beginTransaction(at: event.offset, state: .afterGTID)
+            beginTransaction(at: event, state: .afterGTID)
         case .mariaGTID(let gtidEvent):
             gtid = Array(gtidEvent.gtid.description.utf8)
             gtidText = gtidEvent.gtid.description
             excludedTransaction = false
-            beginTransaction(at: event.offset, state: gtidEvent.isStandalone ? .afterGTID : .open)
+            beginTransaction(at: event, state: gtidEvent.isStandalone ? .afterGTID : .open)
         case .query(let query):
             temporalHints.observe(query: query.query, defaultDatabase: query.database)
             try schemaHooks?.observe(query, file: fileName, offset: event.offset)
             if query.query == "BEGIN" {
-                if transactionState == .none { beginTransaction(at: event.offset, state: .open) }
+                if transactionState == .none { beginTransaction(at: event, state: .open) }
                 transactionState = .open
             } else if transactionState != .open || query.query == "COMMIT" || query.query == "ROLLBACK" {
                 // A statement outside BEGIN … COMMIT (DDL) is a transaction of its own.
-                endTransaction(next: end)
+                endTransaction(next: end, timestamp: event.header.timestamp)
             }
         case .xid:
-            endTransaction(next: end)
+            endTransaction(next: end, timestamp: event.header.timestamp)
         case .tableMap(var map):
             if transactionState == .none {
                 // Old servers write no BEGIN before row events: the table map opens the transaction.
-                beginTransaction(at: event.offset, state: .open)
+                beginTransaction(at: event, state: .open)
             }
             transactionState = .open
             if let hinted = temporalHints.apply(to: map) {
@@ -318,15 +321,18 @@ public final class BinlogParser {
         return rows
     }
 
-    private func beginTransaction(at offset: UInt64, state: TransactionState) {
+    private func beginTransaction(at event: BinlogEvent, state: TransactionState) {
         transactionState = state
-        pool?.mark(.begin(SchemaPosition(file: fileName, offset: offset)))
+        pool?.mark(
+            .begin(
+                SchemaPosition(file: fileName, offset: event.offset), gtid: gtidText, timestamp: event.header.timestamp)
+        )
     }
 
-    private func endTransaction(next: UInt64) {
+    private func endTransaction(next: UInt64, timestamp: UInt32) {
         transactionState = .none
         excludedTransaction = false
-        pool?.mark(.commit(next: SchemaPosition(file: fileName, offset: next), gtid: gtidText))
+        pool?.mark(.commit(next: SchemaPosition(file: fileName, offset: next), gtid: gtidText, timestamp: timestamp))
         gtidText = nil
     }
 

@@ -37,11 +37,14 @@ final class RowRenderPool {
     /// The saved in-transaction checkpoint a resumed run starts from: until that transaction commits, the
     /// checkpoint never goes below it (records being skipped were delivered before the restart).
     private var resumeFloor: PipelineCheckpoint.OpenTransaction?
+    /// `--transaction-markers`.
+    private let markers: TransactionMarkerTracker?
 
     init(
         sink: any RecordSink, encoder: any RecordEncoder, decodeOnly: Bool, workers: Int, skipRecords: UInt64 = 0,
-        initial: PipelineCheckpoint = PipelineCheckpoint()
+        initial: PipelineCheckpoint = PipelineCheckpoint(), markers: (any TransactionMarkerEncoder)? = nil
     ) {
+        self.markers = markers.map { TransactionMarkerTracker(encoder: $0, separator: encoder.separator) }
         self.counted = initial
         self.resumeFloor = initial.transaction
         self.sink = sink
@@ -126,6 +129,7 @@ final class RowRenderPool {
             if firstCommit != nil || skipRemaining == 0 { skipping = false }
         }
         var commits: [RecordBatch.Commit] = []
+        var boundaries: [(before: Int, marker: TransactionMarker)] = []
         var seen = 0
         // After a damaged event, only the markers before it count.
         let lastMarker = batch.error == nil ? batch.jobs.count : jobsDone - 1
@@ -133,10 +137,11 @@ final class RowRenderPool {
             let before = offsets[job]
             if counted.transaction != nil { counted.transaction?.records += UInt64(before - seen) }
             seen = before
+            if markers != nil { boundaries.append((before, marker)) }
             switch marker {
-            case .begin(let start):
+            case .begin(let start, _, _):
                 counted.transaction = PipelineCheckpoint.OpenTransaction(start: start, records: 0)
-            case .commit(let next, let gtid):
+            case .commit(let next, let gtid, _):
                 counted.transaction = nil
                 counted.next = next
                 counted.gtid = gtid ?? counted.gtid
@@ -148,6 +153,15 @@ final class RowRenderPool {
         // Decode-only renders nothing: its "records" are the rows it decoded (what `parse --decode-only --stats`
         // and `bench` report).
         if decodeOnly { records += batch.output.rows }
+        if let markers {
+            // Also a batch with nothing to write: the tracker follows every transaction boundary.
+            let marked = markers.batch(
+                records: batch.output.records, values: batch.output.values.array, keys: batch.output.keys.array,
+                tables: batch.tables, origins: batch.origins, drop: drop, boundaries: boundaries)
+            records += total - drop
+            if !marked.isEmpty { try sink.write(marked) }
+            return
+        }
         guard total > drop || !commits.isEmpty else { return }
         let kept = drop == 0 ? batch.output.records : Array(batch.output.records[drop...])
         records += kept.count

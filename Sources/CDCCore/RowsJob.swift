@@ -90,10 +90,10 @@ struct RenderedRecords: ~Copyable {
 
 /// Where a source transaction starts and ends between the jobs of a batch.
 enum TransactionMarker: Sendable {
-    /// A transaction's first event (GTID or BEGIN) at this position.
-    case begin(SchemaPosition)
+    /// A transaction's first event (GTID or BEGIN) at this position, its GTID when known, the event's timestamp.
+    case begin(SchemaPosition, gtid: String?, timestamp: UInt32)
     /// Everything up to `next` is complete (a commit, or an event outside any transaction): a restart resumes there.
-    case commit(next: SchemaPosition, gtid: String?)
+    case commit(next: SchemaPosition, gtid: String?, timestamp: UInt32)
 }
 
 /// Jobs rendered together by one worker into one buffer; written out in submission order.

@@ -52,7 +52,12 @@ public final class KafkaSink: RecordSink {
             let origin = batch.origins[record.origin]
             let dedupKey = batch.dedupKey(record)
             let position = "\(origin.file):\(record.position)"
-            let operation = Self.name(record.operation)
+            let operation =
+                switch record.marker {
+                case nil: Self.name(record.operation)
+                case .begin: "begin"
+                case .end: "end"
+                }
             try send(batch, record, topic: topic, value: true, op: operation, dedupKey, origin.gtid, position)
             if configuration.tombstones && record.operation == .delete {
                 try send(batch, record, topic: topic, value: false, op: "tombstone", dedupKey, origin.gtid, position)

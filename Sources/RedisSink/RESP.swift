@@ -35,14 +35,31 @@ enum RESP {
     }
 
     static func appendDecimal(_ value: Int, into out: inout [UInt8]) {
-        var digits: [UInt8] = []
-        var rest = value.magnitude
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
         if value < 0 { out.append(UInt8(ascii: "-")) }
-        out.append(contentsOf: digits.reversed())
+        appendDecimal(UInt64(value.magnitude), into: &out)
+    }
+
+    /// Digits of `value`, written in place (no temporary array: this runs several times per command).
+    static func appendDecimal(_ value: UInt64, into out: inout [UInt8]) {
+        var divisor: UInt64 = 1
+        while divisor <= value / 10 { divisor &*= 10 }
+        var rest = value
+        repeat {
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        } while divisor > 0
+    }
+
+    /// The number of decimal digits of `value`.
+    static func decimalCount(_ value: UInt64) -> Int {
+        var count = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        return count
     }
 
     /// The first `limit` arguments of the command starting at `offset` in `bytes`, and where the next command

@@ -1,7 +1,7 @@
 import CDCCore
 
 /// One MULTI/EXEC block: a source transaction (or part of one), RESP-encoded, kept until its EXEC reply has been
-/// read so that it can be sent again on a new connection.
+/// read so that it can be sent again on a new connection. A block of one command goes without MULTI/EXEC.
 struct RedisBlock {
     /// `MULTI`, the commands, `EXEC`, RESP-encoded.
     var bytes: [UInt8]
@@ -12,6 +12,9 @@ struct RedisBlock {
     /// The source transaction it ends; nil when it is part of a transaction that continues (sent at a flush or
     /// because the transaction outgrew `maxBlockCommands` / `maxBlockBytes`).
     var commit: RecordBatch.Commit?
+    /// MULTI … EXEC around the commands; false for a block of one command (atomic by itself), whose one reply is
+    /// that command's.
+    var transactional = true
 
     /// `VERB key` of the command at `index` (0 is MULTI), for error messages: the key is cut at 200 bytes and bytes
     /// outside printable ASCII are shown as `\xNN`.

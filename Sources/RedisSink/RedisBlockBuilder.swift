@@ -2,14 +2,18 @@ import CDCCore
 
 /// Encodes records into the MULTI/EXEC block of the source transaction being read: `XADD` per record in stream mode;
 /// `DEL` + `HSET` per row (and `HSET {prefix}:position` per transaction) in hash mode.
-struct RedisBlockBuilder {
+struct RedisBlockBuilder: ~Copyable {
     let mode: RedisMode
     let maxLength: UInt64?
     let positionKey: [UInt8]
     let maxCommands: Int
     let maxBytes: Int
 
-    private var bytes: [UInt8] = []
+    /// The open block (reused: its capacity stays from one block to the next).
+    private var bytes = OutputBuffer(capacity: 1 << 16)
+    /// Stream mode: `*9`/`*12` and `XADD`; ` MAXLEN ~ N` as arguments (empty without a maximum length).
+    private let xaddHeader: [UInt8]
+    private let maxLengthArguments: [UInt8]
     private(set) var commands = 0
     private(set) var records = 0
     /// Hash mode: the last transaction that ended with no record here; its position rides with the next block.
@@ -21,6 +25,17 @@ struct RedisBlockBuilder {
         positionKey = Array((configuration.prefix + ":position").utf8)
         maxCommands = max(configuration.maxBlockCommands, 1)
         maxBytes = max(configuration.maxBlockBytes, 1)
+        var header: [UInt8] = []
+        RESP.appendArrayHeader(configuration.maxLength == nil ? 9 : 12, into: &header)
+        RESP.appendBulk("XADD", into: &header)
+        xaddHeader = header
+        var maxLength: [UInt8] = []
+        if let limit = configuration.maxLength {
+            RESP.appendBulk("MAXLEN", into: &maxLength)
+            RESP.appendBulk("~", into: &maxLength)
+            RESP.appendBulk(String(limit), into: &maxLength)
+        }
+        maxLengthArguments = maxLength
     }
 
     /// Time to send what is open as a block of its own (a partial transaction).
@@ -29,11 +44,18 @@ struct RedisBlockBuilder {
     /// Whether a position-only block is waiting (hash mode, transactions with no record since the last block).
     var hasPositionOnly: Bool { records == 0 && positionOnly != nil }
 
-    /// Appends the commands of one record. `tableKey` is `{prefix}:{db}:{table}`.
-    mutating func add(_ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8]) throws(CDCError) {
+    /// Appends the commands of one record. `tableKey` is `{prefix}:{db}:{table}`; `file` the record's binlog file name
+    /// (`batch.origins[record.origin].file`, taken from there when nil).
+    /// Hash mode ignores transaction markers (`--transaction-markers`): they are no row.
+    mutating func add(
+        _ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8], file: [UInt8]? = nil
+    ) throws(CDCError) {
+        if mode == .hash && record.marker != nil { return }
         begin()
         switch mode {
-        case .stream: addStreamEntry(record, of: batch, tableKey: tableKey)
+        case .stream:
+            addStreamEntry(
+                record, of: batch, tableKey: tableKey, file: file ?? Array(batch.origins[record.origin].file.utf8))
         case .hash: try addRow(record, of: batch, tableKey: tableKey)
         }
         records += 1
@@ -58,53 +80,149 @@ struct RedisBlockBuilder {
 
     private mutating func begin() {
         guard commands == 0 else { return }
-        RESP.appendCommand([Array("MULTI".utf8)], into: &bytes)
+        bytes.append(contentsOf: Self.multi)
         commands = 1
     }
 
     private mutating func finish(commit: RecordBatch.Commit?) -> RedisBlock {
         begin()
         if mode == .hash, let position = commit ?? positionOnly {
-            RESP.appendArrayHeader(8, into: &bytes)
-            RESP.appendBulk("HSET", into: &bytes)
-            RESP.appendBulk(positionKey, into: &bytes)
-            RESP.appendBulk("file", into: &bytes)
-            RESP.appendBulk(position.next.file, into: &bytes)
-            RESP.appendBulk("pos", into: &bytes)
-            RESP.appendBulk(String(position.next.offset), into: &bytes)
-            RESP.appendBulk("gtid", into: &bytes)
-            RESP.appendBulk(position.gtid ?? "", into: &bytes)
+            var command: [UInt8] = []
+            RESP.appendArrayHeader(8, into: &command)
+            RESP.appendBulk("HSET", into: &command)
+            RESP.appendBulk(positionKey, into: &command)
+            RESP.appendBulk("file", into: &command)
+            RESP.appendBulk(position.next.file, into: &command)
+            RESP.appendBulk("pos", into: &command)
+            RESP.appendBulk(String(position.next.offset), into: &command)
+            RESP.appendBulk("gtid", into: &command)
+            RESP.appendBulk(position.gtid ?? "", into: &command)
+            bytes.append(contentsOf: command)
             commands += 1
         }
-        RESP.appendCommand([Array("EXEC".utf8)], into: &bytes)
-        commands += 1
-        let block = RedisBlock(bytes: bytes, commands: commands, records: records, commit: commit ?? positionOnly)
-        bytes = []
+        let block: RedisBlock
+        if commands == 2 {
+            // One command: atomic without MULTI/EXEC, which would cost the server and the sink two more replies.
+            block = RedisBlock(
+                bytes: Array(UnsafeRawBufferPointer(rebasing: bytes.bytes[Self.multi.count...])), commands: 1,
+                records: records, commit: commit ?? positionOnly, transactional: false)
+        } else {
+            bytes.append(contentsOf: Self.exec)
+            commands += 1
+            block = RedisBlock(bytes: bytes.array, commands: commands, records: records, commit: commit ?? positionOnly)
+        }
+        bytes.removeAll()
         commands = 0
         records = 0
         positionOnly = nil
         return block
     }
 
-    /// `XADD key [MAXLEN ~ N] * record <value> op <op> key <file:pos:row>`
-    private mutating func addStreamEntry(_ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8]) {
-        RESP.appendArrayHeader(maxLength == nil ? 9 : 12, into: &bytes)
-        RESP.appendBulk("XADD", into: &bytes)
-        RESP.appendBulk(tableKey, into: &bytes)
-        if let maxLength {
-            RESP.appendBulk("MAXLEN", into: &bytes)
-            RESP.appendBulk("~", into: &bytes)
-            RESP.appendBulk(String(maxLength), into: &bytes)
+    /// `XADD key [MAXLEN ~ N] * record <value> op <op> key <file:pos:row>`, written straight into the block (the
+    /// constant parts prepared once, no temporary per argument).
+    private mutating func addStreamEntry(
+        _ record: RecordBatch.Record, of batch: RecordBatch, tableKey: [UInt8], file: [UInt8]
+    ) {
+        bytes.append(contentsOf: xaddHeader)
+        tableKey.withUnsafeBytes { Self.appendBulk($0, into: &bytes) }
+        bytes.append(contentsOf: maxLengthArguments)
+        bytes.append(contentsOf: Self.recordField)
+        batch.values.withUnsafeBytes { values in
+            Self.appendBulk(UnsafeRawBufferPointer(rebasing: values[record.value]), into: &bytes)
         }
-        RESP.appendBulk("*", into: &bytes)
-        RESP.appendBulk("record", into: &bytes)
-        RESP.appendBulk(batch.values[record.value], into: &bytes)
-        RESP.appendBulk("op", into: &bytes)
-        RESP.appendBulk(Self.name(of: record.operation), into: &bytes)
-        RESP.appendBulk("key", into: &bytes)
-        RESP.appendBulk(batch.dedupKey(record), into: &bytes)
+        switch record.marker {
+        case nil:
+            switch record.operation {
+            case .insert: bytes.append(contentsOf: Self.opInsert)
+            case .update: bytes.append(contentsOf: Self.opUpdate)
+            case .delete: bytes.append(contentsOf: Self.opDelete)
+            case .read: bytes.append(contentsOf: Self.opRead)
+            }
+        case .begin: bytes.append(contentsOf: Self.opBegin)
+        case .end: bytes.append(contentsOf: Self.opEnd)
+        }
+        // `key` and the bulk `file:pos:row` (`file:pos:begin` / `file:pos:end` for a marker): `batch.dedupKey`.
+        bytes.append(contentsOf: Self.keyField)
+        let row = UInt64(max(0, record.row))
+        let suffix: Int
+        switch record.marker {
+        case nil: suffix = RESP.decimalCount(row)
+        case .begin: suffix = 5
+        case .end: suffix = 3
+        }
+        let length = file.count + 1 + RESP.decimalCount(record.position) + 1 + suffix
+        bytes.append(UInt8(ascii: "$"))
+        Self.appendDecimal(UInt64(length), into: &bytes)
+        bytes.append(13)
+        bytes.append(10)
+        bytes.append(contentsOf: file)
+        bytes.append(UInt8(ascii: ":"))
+        Self.appendDecimal(record.position, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        switch record.marker {
+        case nil: Self.appendDecimal(row, into: &bytes)
+        case .begin: bytes.append(contentsOf: Self.beginText)
+        case .end: bytes.append(contentsOf: Self.endText)
+        }
+        bytes.append(13)
+        bytes.append(10)
         commands += 1
     }
+
+    /// `$<length>\r\n<bytes>\r\n`.
+    private static func appendBulk(_ raw: UnsafeRawBufferPointer, into out: inout OutputBuffer) {
+        out.reserve(raw.count + 24)
+        out.append(UInt8(ascii: "$"))
+        appendDecimal(UInt64(raw.count), into: &out)
+        out.append(13)
+        out.append(10)
+        out.append(contentsOf: raw)
+        out.append(13)
+        out.append(10)
+    }
+
+    /// The decimal digits of `value`, written in place.
+    private static func appendDecimal(_ value: UInt64, into out: inout OutputBuffer) {
+        let count = RESP.decimalCount(value)
+        out.withUnsafeSpace(count) { pointer in
+            var rest = value
+            var index = count
+            repeat {
+                index -= 1
+                pointer[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while index > 0
+            return count
+        }
+    }
+
+    private static let beginText = Array("begin".utf8)
+    private static let endText = Array("end".utf8)
+    private static let exec: [UInt8] = {
+        var out: [UInt8] = []
+        RESP.appendCommand([Array("EXEC".utf8)], into: &out)
+        return out
+    }()
+
+    private static func bulk(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        RESP.appendBulk(text, into: &out)
+        return out
+    }
+
+    private static let multi: [UInt8] = {
+        var out: [UInt8] = []
+        RESP.appendCommand([Array("MULTI".utf8)], into: &out)
+        return out
+    }()
+    private static let recordField = bulk("*") + bulk("record")
+    private static let keyField = bulk("key")
+    private static let opInsert = bulk("op") + bulk("insert")
+    private static let opUpdate = bulk("op") + bulk("update")
+    private static let opDelete = bulk("op") + bulk("delete")
+    private static let opRead = bulk("op") + bulk("read")
+    private static let opBegin = bulk("op") + bulk("begin")
+    private static let opEnd = bulk("op") + bulk("end")
 
     /// insert/read/update: `DEL row` + `HSET row column value …` (and `DEL old` when an update changed the primary
     /// key); delete: `DEL row`.
@@ -148,20 +266,24 @@ struct RedisBlockBuilder {
         }
         appendDelete(rowKey)
         guard !after.isEmpty else { return }
-        RESP.appendArrayHeader(2 + 2 * after.count, into: &bytes)
-        RESP.appendBulk("HSET", into: &bytes)
-        RESP.appendBulk(parts: rowKey, into: &bytes)
+        var command: [UInt8] = []
+        RESP.appendArrayHeader(2 + 2 * after.count, into: &command)
+        RESP.appendBulk("HSET", into: &command)
+        RESP.appendBulk(parts: rowKey, into: &command)
         for column in after {
-            RESP.appendBulk(column.name, into: &bytes)
-            RESP.appendBulk(batch.values[column.value], into: &bytes)
+            RESP.appendBulk(column.name, into: &command)
+            RESP.appendBulk(batch.values[column.value], into: &command)
         }
+        bytes.append(contentsOf: command)
         commands += 1
     }
 
     private mutating func appendDelete(_ key: [ArraySlice<UInt8>]) {
-        RESP.appendArrayHeader(2, into: &bytes)
-        RESP.appendBulk("DEL", into: &bytes)
-        RESP.appendBulk(parts: key, into: &bytes)
+        var command: [UInt8] = []
+        RESP.appendArrayHeader(2, into: &command)
+        RESP.appendBulk("DEL", into: &command)
+        RESP.appendBulk(parts: key, into: &command)
+        bytes.append(contentsOf: command)
         commands += 1
     }
 

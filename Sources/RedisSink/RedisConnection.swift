@@ -11,6 +11,8 @@ import CHiredis
 /// Every call blocks: use it from a thread that may block, never from Swift concurrency's cooperative pool.
 final class RedisConnection {
     private let context: UnsafeMutablePointer<redisContext>
+    /// Pipelined replies (`readPipelinedReply`), read from the socket directly once the handshake is done.
+    private var replies = RedisReplyReader()
 
     /// hiredis writes with write(2): a connection the server closed would raise SIGPIPE and end the process.
     private static let brokenPipeIgnored: Bool = {
@@ -63,6 +65,7 @@ final class RedisConnection {
     }
 
     /// The next reply: sends what is buffered first, then reads until a whole reply has arrived.
+    /// The next reply, through hiredis (the handshake's commands).
     func readReply() throws(RedisFailure) -> RedisReply {
         var raw: UnsafeMutableRawPointer?
         guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw .connection(errorText) }
@@ -71,6 +74,39 @@ final class RedisConnection {
     }
 
     /// Sends one command and waits for its reply.
+    /// The next reply to a pipelined command, read from the socket without hiredis (whose reader holds nothing
+    /// once `command` calls are done): bulk string contents are left out. Sends what is appended first.
+    func readPipelinedReply() throws(RedisFailure) -> RedisReply {
+        try send()
+        while true {
+            do throws(RedisReplyReader.Failure) {
+                if let reply = try replies.next() { return reply }
+            } catch {
+                if case .malformed(let problem) = error { throw .connection("unreadable reply: \(problem)") }
+            }
+            try receive()
+        }
+    }
+
+    /// Reads what the server sent (waiting up to the command timeout).
+    private func receive() throws(RedisFailure) {
+        let descriptor = context.pointee.fd
+        let received = withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 16) { space -> Int in
+            while true {
+                let count = read(descriptor, space.baseAddress, space.count)
+                if count < 0, errno == EINTR { continue }
+                if count > 0 { replies.append(UnsafeRawBufferPointer(rebasing: space[0..<count])) }
+                return count < 0 ? -Int(errno) : count
+            }
+        }
+        if received == 0 { throw .connection("the server closed the connection") }
+        if received < 0 {
+            let code = Int32(-received)
+            if code == EAGAIN || code == EWOULDBLOCK { throw .connection("no reply within the command timeout") }
+            throw .connection(String(cString: strerror(code)))
+        }
+    }
+
     func command(_ arguments: [[UInt8]]) throws(RedisFailure) -> RedisReply {
         var bytes: [UInt8] = []
         RESP.appendCommand(arguments, into: &bytes)
@@ -80,20 +116,26 @@ final class RedisConnection {
 
     private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
         let value = reply.pointee
-        func bytes() -> [UInt8] {
-            guard let str = value.str, value.len > 0 else { return [] }
-            return [UInt8](UnsafeRawBufferPointer(start: str, count: value.len))
+        func raw() -> UnsafeRawBufferPointer {
+            guard let str = value.str, value.len > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            return UnsafeRawBufferPointer(start: str, count: value.len)
         }
         switch value.type {
-        case REDIS_REPLY_STATUS: return .status(String(decoding: bytes(), as: UTF8.self))
-        case REDIS_REPLY_ERROR: return .error(String(decoding: bytes(), as: UTF8.self))
+        // Short texts (OK, QUEUED) are stored in the String itself: no allocation.
+        case REDIS_REPLY_STATUS: return .status(String(decoding: raw(), as: UTF8.self))
+        case REDIS_REPLY_ERROR: return .error(String(decoding: raw(), as: UTF8.self))
         case REDIS_REPLY_INTEGER: return .integer(Int64(value.integer))
-        case REDIS_REPLY_STRING: return .string(bytes())
+        case REDIS_REPLY_STRING: return .string([UInt8](raw()))
         case REDIS_REPLY_ARRAY:
             var elements: [RedisReply] = []
+            elements.reserveCapacity(value.elements)
             if let element = value.element {
                 for index in 0..<value.elements {
-                    if let child = element[index] { elements.append(convert(child)) } else { elements.append(.null) }
+                    if let child = element[index] {
+                        elements.append(convert(child))
+                    } else {
+                        elements.append(.null)
+                    }
                 }
             }
             return .array(elements)

@@ -69,6 +69,7 @@ public final class RedisSink: RecordSink {
             for table in batch.tables {
                 tableKeys.append(keyPrefix + Array(table.database.utf8) + [UInt8(ascii: ":")] + Array(table.table.utf8))
             }
+            let files = batch.origins.map { Array($0.file.utf8) }
             let commits = batch.commits
             var nextCommit = 0
             for index in batch.records.indices {
@@ -81,7 +82,11 @@ public final class RedisSink: RecordSink {
                     throw CDCError(
                         .sink, "record \(index) of the batch names table \(record.table), which the batch lacks")
                 }
-                try builder.add(record, of: batch, tableKey: tableKeys[record.table])
+                guard files.indices.contains(record.origin) else {
+                    throw CDCError(
+                        .sink, "record \(index) of the batch names origin \(record.origin), which the batch lacks")
+                }
+                try builder.add(record, of: batch, tableKey: tableKeys[record.table], file: files[record.origin])
                 if builder.isFull, let block = builder.finishPartial() { try enqueue(block) }
             }
             while nextCommit < commits.count {
@@ -156,7 +161,7 @@ public final class RedisSink: RecordSink {
                 continue
             }
             do throws(RedisFailure) {
-                let reply = try connection.readReply()
+                let reply = try connection.readPipelinedReply()
                 try consume(reply)
             } catch {
                 try handle(error)
@@ -177,7 +182,14 @@ public final class RedisSink: RecordSink {
         let index = repliesRead
         repliesRead += 1
         pendingCommands -= 1
-        if index < block.commands - 1 {
+        if !block.transactional {
+            repliesRead = 0
+            if let message = reply.errorMessage {
+                let label = block.label(at: 0)
+                if reply.isTransientError { throw .connection("\(label): \(message)") }
+                throw .permanent(sinkError("\(label) failed: \(message)", block: block))
+            }
+        } else if index < block.commands - 1 {
             // MULTI (+OK) or a queued command (+QUEUED); an error here aborts the whole block at EXEC.
             if let message = reply.errorMessage, queuedError == nil || reply.isTransientError {
                 queuedError = (index, message)
@@ -194,6 +206,18 @@ public final class RedisSink: RecordSink {
             }
             throw .permanent(sinkError("\(label) failed: \(queued.message)", block: block))
         }
+        if block.transactional {
+            try checkResults(reply, of: block)
+        }
+        pendingBytes -= block.bytes.count
+        unconfirmed[head] = RedisBlock(bytes: [], commands: 0, records: 0, commit: nil)
+        head += 1
+        confirmedBlocks += 1
+        consecutiveFailures = 0
+    }
+
+    /// EXEC's reply: one result per queued command, none of them an error.
+    private func checkResults(_ reply: RedisReply, of block: RedisBlock) throws(RedisFailure) {
         switch reply {
         case .array(let results):
             guard results.count == block.commands - 2 else {
@@ -213,11 +237,6 @@ public final class RedisSink: RecordSink {
         default:
             throw .permanent(sinkError("EXEC answered \(reply.summary) instead of the results", block: block))
         }
-        pendingBytes -= block.bytes.count
-        unconfirmed[head] = RedisBlock(bytes: [], commands: 0, records: 0, commit: nil)
-        head += 1
-        confirmedBlocks += 1
-        consecutiveFailures = 0
     }
 
     private func sinkError(_ problem: String, block: RedisBlock) -> CDCError {

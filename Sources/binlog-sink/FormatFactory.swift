@@ -10,6 +10,8 @@ enum FormatFactory {
         var encoder: any RecordEncoder
         var schemas: (any AvroSchemaSource)?
         var catalog: AvroSchemaCatalog?
+        /// `--transaction-markers`: the markers' encoding (nil without the flag).
+        var markers: (any TransactionMarkerEncoder)?
     }
 
     /// `name` is the source's logical name (Debezium's `source.name`); `saved` the Avro schemas a state holds.
@@ -20,9 +22,11 @@ enum FormatFactory {
     ) throws(CDCError) -> Format {
         switch options.format {
         case "json":
-            return Format(encoder: JSONRecordEncoder())
+            return Format(encoder: JSONRecordEncoder(), markers: options.transactionMarkers ? JSONMarkerEncoder() : nil)
         case "debezium":
-            return Format(encoder: DebeziumRecordEncoder(name: name))
+            return Format(
+                encoder: DebeziumRecordEncoder(name: name),
+                markers: options.transactionMarkers ? DebeziumMarkerEncoder() : nil)
         case "avro":
             if options.registryWritable && options.registryListen == nil {
                 throw CDCError(.usage, "--registry-writable makes the --registry-listen registry writable: give both")
@@ -44,7 +48,9 @@ enum FormatFactory {
                 let client = try SchemaRegistryClient(
                     url: url, userInfo: userInfo, retrySeconds: options.schemaRegistryTimeout, log: log)
                 let remote = RemoteAvroRegistry(client: client, saved: saved, topic: topic, log: log)
-                return Format(encoder: AvroRecordEncoder(schemas: remote, mariadb: mariadb), schemas: remote)
+                return Format(
+                    encoder: AvroRecordEncoder(schemas: remote, mariadb: mariadb), schemas: remote,
+                    markers: options.transactionMarkers ? try AvroMarkerEncoder(schemas: remote) : nil)
             }
             if options.schemaRegistryAuthFile != nil {
                 throw CDCError(.usage, "--schema-registry-auth-file needs --schema-registry-url")
@@ -52,7 +58,8 @@ enum FormatFactory {
             let catalog = try AvroSchemaCatalog(
                 records: saved.filter { !RemoteAvroRegistry.isRemote($0.subject) }, topic: topic)
             return Format(
-                encoder: AvroRecordEncoder(catalog: catalog, mariadb: mariadb), schemas: catalog, catalog: catalog)
+                encoder: AvroRecordEncoder(catalog: catalog, mariadb: mariadb), schemas: catalog, catalog: catalog,
+                markers: options.transactionMarkers ? try AvroMarkerEncoder(schemas: catalog) : nil)
         default:
             throw CDCError(.usage, "--format \(options.format): use json, debezium or avro")
         }

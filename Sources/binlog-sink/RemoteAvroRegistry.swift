@@ -50,6 +50,8 @@ final class RemoteAvroRegistry: AvroSchemaSource {
 
     static func savedPrefix(_ address: String) -> String { address + "|" }
 
+    func topic(database: String, table: String) -> String { topicName(database, table) }
+
     func register(_ schema: AvroSchema, database: String, table: String) throws(CDCError) -> (
         key: AvroSchemaRecord, value: AvroSchemaRecord
     ) {

@@ -147,6 +147,7 @@ struct RunCommand: ParsableCommand {
                 sinkOptions, name: url.endpoint, mariadb: loader.isMariaDB, saved: try keeper?.loadAvroSchemas() ?? [],
                 log: { ErrorReporter.printStderr("binlog-sink: \($0)") })
             var encoder = format.encoder
+            parserOptions.transactionMarkers = format.markers
             if let schemas = format.schemas {
                 guard let keeper else {
                     throw CDCError(

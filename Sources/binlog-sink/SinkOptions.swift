@@ -15,7 +15,10 @@ struct SinkOptions: ParsableArguments {
     @Option(help: "Seconds between checkpoints (the sink is flushed and the position saved).")
     var checkpointInterval: Double = 1
 
-    @Flag(help: "BEGIN/END marker records around each source transaction (not supported yet: refused).")
+    @Flag(
+        help:
+            "BEGIN/END marker records around each source transaction (inline in one-stream sinks, else in binlog_sink.transactions)."
+    )
     var transactionMarkers = false
 
     // MARK: file sink
@@ -77,10 +80,6 @@ struct SinkOptions: ParsableArguments {
     func validate() throws {
         guard checkpointInterval > 0, checkpointInterval <= 3600 else {
             throw ValidationError("--checkpoint-interval must be more than 0 and at most 3600 seconds")
-        }
-        if transactionMarkers {
-            throw ValidationError(
-                "--transaction-markers is not supported yet: records carry their transaction's GTID and position")
         }
         guard ["json", "debezium", "avro"].contains(format) else {
             throw ValidationError("--format \(format): use json, debezium or avro")

@@ -8,6 +8,12 @@ public protocol AvroSchemaSource: Sendable {
         key: AvroSchemaRecord, value: AvroSchemaRecord
     )
 
+    /// Registers one schema under `subject` (the transaction markers' fixed schemas).
+    func register(_ schema: AvroType, subject: String) throws(CDCError) -> AvroSchemaRecord
+
+    /// The topic (and so the subject prefix) of a table, from `--topic`.
+    func topic(database: String, table: String) -> String
+
     /// The registrations made since the last call, for the state store.
     func takeNew() -> [AvroSchemaRecord]
 }

@@ -14,6 +14,10 @@ public final class RecordBatch: @unchecked Sendable {
         /// Index into `tables`.
         public var table: Int
         public var operation: RecordRenderer.Operation
+        /// Set for a transaction marker record (`--transaction-markers`): then `value` and `key` are the marker's,
+        /// `table` is the markers' pseudo-table (`TransactionMarkerRecord.table`), `origin` names the transaction's
+        /// first event's file and its GTID, `position` that event's offset, and `operation` means nothing.
+        public var marker: TransactionMarkerRecord.Status?
         /// Index into `origins`: the record's binlog file and transaction GTID.
         public var origin: Int
         /// Offset of the rows event in its file, and the row's index in it (`source.pos`, `source.row`).
@@ -22,12 +26,13 @@ public final class RecordBatch: @unchecked Sendable {
 
         public init(
             value: Range<Int>, key: Range<Int>, table: Int, operation: RecordRenderer.Operation, origin: Int,
-            position: UInt64, row: Int
+            position: UInt64, row: Int, marker: TransactionMarkerRecord.Status? = nil
         ) {
             self.value = value
             self.key = key
             self.table = table
             self.operation = operation
+            self.marker = marker
             self.origin = origin
             self.position = position
             self.row = row
@@ -106,8 +111,13 @@ public final class RecordBatch: @unchecked Sendable {
     @inlinable
     public func key(_ record: Record) -> ArraySlice<UInt8> { keys[record.key] }
 
-    /// The de-duplication key every record format carries: `file:pos:row`.
+    /// The de-duplication key every record format carries: `file:pos:row`; for a transaction marker
+    /// `file:pos:begin` or `file:pos:end` (the transaction's first event).
     public func dedupKey(_ record: Record) -> String {
-        "\(origins[record.origin].file):\(record.position):\(record.row)"
+        switch record.marker {
+        case nil: "\(origins[record.origin].file):\(record.position):\(record.row)"
+        case .begin: "\(origins[record.origin].file):\(record.position):begin"
+        case .end: "\(origins[record.origin].file):\(record.position):end"
+        }
     }
 }

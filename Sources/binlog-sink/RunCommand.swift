@@ -77,7 +77,8 @@ struct RunCommand: ParsableCommand {
             if let saved {
                 if let open = saved.transaction {
                     options.start = .position(file: open.start.file, offset: open.start.offset)
-                    parserOptions.skipRecords = open.recordsDelivered
+                    // With Kafka transactions the sink's committed checkpoint says what to skip (KafkaCheckpoint).
+                    parserOptions.skipRecords = sinkOptions.kafkaTransactions ? 0 : open.recordsDelivered
                 } else if let binlog = saved.binlog {
                     options.start = .position(file: binlog.file, offset: binlog.offset)
                 } else if let gtid = saved.gtidSet {

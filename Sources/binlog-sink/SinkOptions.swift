@@ -42,8 +42,11 @@ struct SinkOptions: ParsableArguments {
     @Flag(help: "kafka sink: write a tombstone (null value) after each delete record.")
     var tombstones = false
 
-    @Flag(help: "kafka sink: exactly-once with Kafka transactions (not supported yet: refused).")
+    @Flag(help: "kafka sink: exactly-once with Kafka transactions (needs --kafka-property transactional.id=NAME).")
     var kafkaTransactions = false
+
+    @Option(help: "kafka sink, --kafka-transactions: the topic the checkpoints are committed to.")
+    var kafkaCheckpointTopic: String = "binlog-sink.checkpoints"
 
     // MARK: Redis sink
 

@@ -31,6 +31,8 @@ final class KafkaProducer {
         set { storedFailure = newValue }
     }
     private var storedFailure: CDCError?
+    /// Between `beginTransaction` and the commit or abort.
+    private var inTransaction = false
     /// Set from another thread by `cancel`: every wait ends with an error.
     private let cancelled = Atomic<Bool>(false)
     private static let closed = CDCError(.sink, "kafka: the sink was closed before its messages were acknowledged")
@@ -151,6 +153,11 @@ final class KafkaProducer {
     ) throws(CDCError) {
         guard result == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
             if result == RD_KAFKA_RESP_ERR__FATAL { throw fatalFailure() }
+            if result == RD_KAFKA_RESP_ERR__STATE, inTransaction {
+                // The transaction failed (a refused AddPartitionsToTxn, …): committing it names the cause (and
+                // aborts it).
+                try commitTransaction()
+            }
             throw CDCError(
                 .sink,
                 "kafka: topic \(topicName): record \(refused()) was refused: \(Self.errorDescription(result)); "
@@ -237,15 +244,18 @@ final class KafkaProducer {
 
     func beginTransaction() throws(CDCError) {
         try retrying("beginning a transaction") { handle in rd_kafka_begin_transaction(handle) }
+        inTransaction = true
     }
 
     /// Flushes and commits the open transaction; throws (after aborting it when needed) for anything that is not a
     /// passing timeout.
     func commitTransaction() throws(CDCError) {
+        inTransaction = false
         try retrying("committing a transaction") { handle in rd_kafka_commit_transaction(handle, 10_000) }
     }
 
     func abortTransaction() {
+        inTransaction = false
         guard let handle else { return }
         if let error = rd_kafka_abort_transaction(handle, 10_000) {
             rd_kafka_error_destroy(error)

@@ -46,7 +46,7 @@ public final class KafkaSink: RecordSink {
 
     public let configuration: KafkaSinkConfiguration
     private let producer: KafkaProducer
-    private let handOff = KafkaHandOff<Work>(capacity: 4)
+    private let handOff = KafkaHandOff<Work>(capacity: 2)
     private let shared = SharedBox()
     private var running = false
 

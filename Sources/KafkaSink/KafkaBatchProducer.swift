@@ -6,13 +6,10 @@ import CDCCore
 ///
 /// Exactly-once: records after the last source commit seen are held back (not produced) until their transaction's
 /// commit arrives, so a Kafka transaction holds whole source transactions. A source transaction larger than
-/// `maxHeldBytes` is streamed instead: the Kafka transaction holding the complete ones before it is committed
+/// `Transactions.maxHeldBytes` is streamed instead: the Kafka transaction holding the complete ones before it is committed
 /// first, and the large one is produced into the next, which commits at the first flush after its end. Records at
 /// or before the checkpoint a restart read from the checkpoint topic (`resumeAfter`) are not produced again.
 final class KafkaBatchProducer {
-    /// Held-back bytes (of the batches holding the open source transaction's records) beyond which it is streamed.
-    static let maxHeldBytes = 32 << 20
-
     let configuration: KafkaSinkConfiguration
     let producer: KafkaProducer
     /// Topic handle and name per table, cached by database and table name.
@@ -80,7 +77,7 @@ final class KafkaBatchProducer {
             } else {
                 held.append((batch, start..<count))
                 heldBytes += batch.values.count
-                if heldBytes > Self.maxHeldBytes {
+                if heldBytes > configuration.transactions?.maxHeldBytes ?? Int.max {
                     // A large source transaction: commit the complete ones before it, then stream it.
                     try commitTransaction()
                     try beginIfNeeded()

@@ -18,12 +18,19 @@ public struct KafkaSinkConfiguration: Sendable {
     public struct Transactions: Sendable, Equatable {
         public var transactionalID: String
         public var checkpointTopic: String
+        /// Encoded bytes of an unfinished source transaction held back before it is streamed instead (its own
+        /// Kafka transaction, committed at the first flush after its end).
+        public var maxHeldBytes: Int
 
         public static let defaultCheckpointTopic = "binlog-sink.checkpoints"
 
-        public init(transactionalID: String, checkpointTopic: String = Self.defaultCheckpointTopic) {
+        public init(
+            transactionalID: String, checkpointTopic: String = Self.defaultCheckpointTopic,
+            maxHeldBytes: Int = 32 << 20
+        ) {
             self.transactionalID = transactionalID
             self.checkpointTopic = checkpointTopic
+            self.maxHeldBytes = maxHeldBytes
         }
     }
 

@@ -49,11 +49,12 @@ struct KafkaSinkTransactionTests {
             try cluster.createTopic(checkpoints, partitions: 1)
         }
 
-        func sink(log: @escaping (String) -> Void = { _ in }) throws -> KafkaSink {
-            let configuration = try KafkaSinkConfiguration(
+        func sink(maxHeldBytes: Int? = nil, log: @escaping (String) -> Void = { _ in }) throws -> KafkaSink {
+            var configuration = try KafkaSinkConfiguration(
                 url: "kafka://\(cluster.bootstrapServers)", topicTemplate: topic,
                 properties: ["transactional.id=\(transactionalID)", "reconnect.backoff.ms=100"], transactions: true,
                 checkpointTopic: checkpoints)
+            if let maxHeldBytes { configuration.transactions?.maxHeldBytes = maxHeldBytes }
             return try KafkaSink(configuration, log: log)
         }
 
@@ -127,6 +128,32 @@ struct KafkaSinkTransactionTests {
         #expect(values.filter { all[0..<3].map(\.value).contains($0) }.count == 3, "\(values)")
         #expect(values.filter { all[3..<6].map(\.value).contains($0) }.count == 6, "\(values)")
         #expect(try setup.lastCheckpoint()?.headers["position"] == String(all[5].position))
+    }
+
+    @Test func aLargeSourceTransactionIsStreamedIntoAKafkaTransactionOfItsOwn() throws {
+        let setup = try Setup()
+        let all = Self.records(0..<10)
+        let sink = try setup.sink(maxHeldBytes: 40)
+        // 0-1 complete, then 2-9 one large source transaction arriving over three batches.
+        try sink.write(Self.batch(Array(all[0..<4]), commitsAfter: [2]))
+        #expect(sink.committedCheckpoint == nil)
+        try sink.write(Self.batch(Array(all[4..<7]), commitsAfter: []))
+        // The complete transaction before it was committed when streaming began.
+        try sink.flush()
+        #expect(sink.committedCheckpoint?.description == all[1].dedupKey)
+        // While it streams, a flush commits nothing.
+        try sink.write(Self.batch(Array(all[7..<9]), commitsAfter: []))
+        try sink.flush()
+        #expect(sink.committedCheckpoint?.description == all[1].dedupKey)
+        #expect(try setup.lastCheckpoint()?.headers["position"] == String(all[1].position))
+        try sink.write(Self.batch(Array(all[9..<10]), commitsAfter: [1]))
+        try sink.flush()
+        #expect(sink.committedCheckpoint?.description == all[9].dedupKey)
+        try sink.close()
+        let values = try setup.values()
+        #expect(values.count == 10, "\(values)")
+        #expect(Set(values) == Set(all.map(\.value)))
+        #expect(try setup.lastCheckpoint()?.headers["position"] == String(all[9].position))
     }
 
     @Test func retriableErrorOnEndTxnIsRetried() throws {

@@ -171,7 +171,11 @@ struct RunCommand: ParsableCommand {
             hooks.lookahead = lookahead
             parser.schemaHooks = hooks
             if let keeper {
+                let kafkaTransactions = sinkOptions.kafkaTransactions
                 parser.onCheckpoint = { checkpoint throws(CDCError) in
+                    var checkpoint = checkpoint
+                    // Kafka transactions hold an unfinished source transaction back: none of it is delivered yet.
+                    if kafkaTransactions { checkpoint.transaction?.records = 0 }
                     try keeper.save(checkpoint, registry: hooks.registry, serverID: sourceServerID)
                 }
             }

@@ -78,6 +78,13 @@ struct SinkOptions: ParsableArguments {
         guard ["per-table", "single"].contains(fileLayout) else {
             throw ValidationError("--file-layout \(fileLayout): use per-table or single")
         }
+        if kafkaTransactions && !sink.hasPrefix("kafka://") {
+            throw ValidationError("--kafka-transactions is for a kafka:// sink, not \(sink)")
+        }
+        if kafkaTransactions && !kafkaProperties.contains(where: { $0.hasPrefix("transactional.id=") }) {
+            throw ValidationError(
+                "--kafka-transactions needs --kafka-property transactional.id=NAME, the same across restarts")
+        }
         for property in kafkaProperties where !property.contains("=") {
             throw ValidationError("--kafka-property \(property): use name=value (e.g. compression.type=lz4)")
         }

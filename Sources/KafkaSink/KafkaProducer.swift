@@ -12,6 +12,8 @@ import Synchronization
 final class KafkaProducer {
     /// How long one wait for events lasts while blocking (backpressure, flush).
     static let pollMilliseconds: Int32 = 100
+    /// How long one wait lasts while librdkafka's queue is full.
+    static let queueFullPollMilliseconds: Int32 = 2
 
     private var handle: OpaquePointer?
     private var queue: OpaquePointer?
@@ -165,7 +167,9 @@ final class KafkaProducer {
         }
         let started = waitingSince ?? ContinuousClock.now
         waitingSince = started
-        poll(timeoutMilliseconds: Self.pollMilliseconds)
+        // Successful deliveries send no event (delivery.report.only.error), so nothing would end a long wait early:
+        // look again soon.
+        poll(timeoutMilliseconds: Self.queueFullPollMilliseconds)
         if let failure { throw failure }
         if ContinuousClock.now - started > .seconds(2),
             let line = limiter.admit(

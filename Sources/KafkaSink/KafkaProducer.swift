@@ -1,29 +1,43 @@
 import CDCCore
 import CKafka
 import CKafkaShims
+import Synchronization
 
-/// The one layer that calls librdkafka: owns the producer handle, its main event queue and its topic handles, and
+/// The one layer that calls librdkafka's producer: owns the handle, its main event queue and its topic handles, and
 /// frees them in `close` (or `deinit`).
 ///
-/// No C callback captures anything: delivery reports, errors and librdkafka's log arrive as events on the main
-/// queue, which `poll` serves on the caller's thread (the pipeline's sink thread). So this class needs no locking and
-/// is not `Sendable`.
+/// No C callback captures anything: failed deliveries (only those: `delivery.report.only.error`), errors and
+/// librdkafka's log arrive as events on the main queue, which `poll` serves on the caller's thread. One thread at a
+/// time uses an instance (the sink's producer thread), so it needs no locking and is not `Sendable`.
 final class KafkaProducer {
     /// How long one wait for events lasts while blocking (backpressure, flush).
     static let pollMilliseconds: Int32 = 100
+    /// How long one wait lasts while librdkafka's queue is full.
+    static let queueFullPollMilliseconds: Int32 = 2
 
     private var handle: OpaquePointer?
     private var queue: OpaquePointer?
     private var topicHandles: [String: OpaquePointer] = [:]
     private let log: (String) -> Void
     private var limiter = KafkaLogLimiter(interval: .seconds(10))
+    /// `rd_kafka_outq_len` when last looked at: a drop after logged trouble means the brokers answer again.
+    private var lastQueueLength: Int32 = 0
 
-    /// Messages accepted by `produce` whose delivery report has not arrived yet.
-    private(set) var outstanding = 0
-    /// Messages acknowledged by the brokers (acks=all) so far.
-    private(set) var delivered = 0
+    /// Messages accepted by `produce`.
+    private(set) var produced = 0
+    /// Messages whose delivery failed (reported by librdkafka).
+    private(set) var failed = 0
     /// The first permanent failure: a refused message or a fatal producer error. Once set, the producer is done.
-    private(set) var failure: CDCError?
+    private(set) var failure: CDCError? {
+        get { cancelled.load(ordering: .relaxed) ? (storedFailure ?? Self.closed) : storedFailure }
+        set { storedFailure = newValue }
+    }
+    private var storedFailure: CDCError?
+    /// Between `beginTransaction` and the commit or abort.
+    private var inTransaction = false
+    /// Set from another thread by `cancel`: every wait ends with an error.
+    private let cancelled = Atomic<Bool>(false)
+    private static let closed = CDCError(.sink, "kafka: the sink was closed before its messages were acknowledged")
 
     /// Creates the producer. Nothing connects yet: librdkafka connects in the background and retries, so an
     /// unreachable broker is no error here.
@@ -60,6 +74,12 @@ final class KafkaProducer {
     /// The version of the librdkafka the process runs with (LD_LIBRARY_PATH may pick another than Debian's).
     static var runtimeVersion: String { String(cString: rd_kafka_version_str()) }
 
+    /// Messages produced whose delivery has not finished yet (plus events not served yet): librdkafka's count.
+    var queueLength: Int {
+        guard let handle else { return 0 }
+        return Int(rd_kafka_outq_len(handle))
+    }
+
     /// The handle of a topic, created on first use.
     func topic(_ name: String) throws(CDCError) -> OpaquePointer {
         if let topic = topicHandles[name] { return topic }
@@ -70,56 +90,98 @@ final class KafkaProducer {
         return topic
     }
 
-    /// Queues one message (bytes copied). Waits, serving delivery reports, while librdkafka's queue is full
+    /// Queues one change record (bytes copied): `header` holds the `key` header's bytes, of which the first
+    /// `positionCount` are the `position` header's. Waits, serving events, while librdkafka's queue is full
     /// (backpressure: the brokers are slow or down). Throws for a message librdkafka refuses outright (too large,
     /// …) and once a permanent failure is known.
     func produce(
         topic: OpaquePointer, topicName: String, value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?,
-        headers: KeyValuePairs<String, String>, record: String
+        op: StaticString, header: UnsafeRawBufferPointer, positionCount: Int, gtid: UnsafeRawBufferPointer?
     ) throws(CDCError) {
         guard let handle else { throw CDCError(.sink, "kafka: the producer is closed") }
         if let failure { throw failure }
-        let list = rd_kafka_headers_new(headers.count)
-        for (name, value) in headers {
-            value.utf8CString.withUnsafeBufferPointer { bytes in
-                _ = rd_kafka_header_add(list, name, -1, bytes.baseAddress, bytes.count - 1)
-            }
-        }
         var waitingSince: ContinuousClock.Instant?
         while true {
-            let result = ckafka_produce(
-                handle, topic, value?.baseAddress, value?.count ?? 0, key?.baseAddress, key?.count ?? 0, list)
+            let result = op.withUTF8Buffer { opBytes in
+                opBytes.withMemoryRebound(to: CChar.self) { opText in
+                    ckafka_produce_record(
+                        handle, topic, value?.baseAddress, value?.count ?? 0, key?.baseAddress, key?.count ?? 0,
+                        opText.baseAddress, header.baseAddress, header.count, gtid?.baseAddress, gtid?.count ?? 0,
+                        header.baseAddress, positionCount)
+                }
+            }
             if result == RD_KAFKA_RESP_ERR_NO_ERROR {
-                outstanding += 1
+                produced += 1
                 return
             }
-            guard result == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
-                rd_kafka_headers_destroy(list)
-                if result == RD_KAFKA_RESP_ERR__FATAL { throw fatalFailure() }
-                throw CDCError(
-                    .sink,
-                    "kafka: topic \(topicName): record \(record) was refused: \(Self.errorDescription(result)); "
-                        + "nothing from it on is checkpointed")
-            }
-            let started = waitingSince ?? ContinuousClock.now
-            waitingSince = started
-            poll(timeoutMilliseconds: Self.pollMilliseconds)
-            if let failure {
-                rd_kafka_headers_destroy(list)
-                throw failure
-            }
-            if ContinuousClock.now - started > .seconds(2),
-                let line = limiter.admit(
-                    "queue-full",
-                    "kafka: the producer queue is full (\(outstanding) messages not yet acknowledged); waiting for "
-                        + "the brokers")
-            {
-                log(line)
-            }
+            try waitOrThrow(
+                result, since: &waitingSince,
+                refused: { String(decoding: header, as: UTF8.self) }, topicName: topicName)
         }
     }
 
-    /// Serves the events librdkafka has queued: delivery reports, errors, its log. Waits up to the timeout for the
+    /// Queues a message with headers given as a list (the checkpoint message), waiting while the queue is full.
+    func produce(
+        topic: OpaquePointer, topicName: String, value: [UInt8], key: [UInt8], headers: [(String, String)]
+    ) throws(CDCError) {
+        guard let handle else { throw CDCError(.sink, "kafka: the producer is closed") }
+        if let failure { throw failure }
+        var waitingSince: ContinuousClock.Instant?
+        while true {
+            let list = rd_kafka_headers_new(headers.count)
+            for (name, text) in headers {
+                var bytes = Array(text.utf8)
+                _ = rd_kafka_header_add(list, name, -1, &bytes, bytes.count)
+            }
+            let result = value.withUnsafeBytes { value in
+                key.withUnsafeBytes { key in
+                    ckafka_produce(handle, topic, value.baseAddress, value.count, key.baseAddress, key.count, list)
+                }
+            }
+            if result == RD_KAFKA_RESP_ERR_NO_ERROR {
+                produced += 1
+                return
+            }
+            rd_kafka_headers_destroy(list)
+            try waitOrThrow(result, since: &waitingSince, refused: { "checkpoint" }, topicName: topicName)
+        }
+    }
+
+    /// After a produce call failed with `result`: waits (serving events) when librdkafka's queue is full, throws
+    /// otherwise.
+    private func waitOrThrow(
+        _ result: rd_kafka_resp_err_t, since waitingSince: inout ContinuousClock.Instant?, refused: () -> String,
+        topicName: String
+    ) throws(CDCError) {
+        guard result == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
+            if result == RD_KAFKA_RESP_ERR__FATAL { throw fatalFailure() }
+            if result == RD_KAFKA_RESP_ERR__STATE, inTransaction {
+                // The transaction failed (a refused AddPartitionsToTxn, …): committing it names the cause (and
+                // aborts it).
+                try commitTransaction()
+            }
+            throw CDCError(
+                .sink,
+                "kafka: topic \(topicName): record \(refused()) was refused: \(Self.errorDescription(result)); "
+                    + "nothing from it on is checkpointed")
+        }
+        let started = waitingSince ?? ContinuousClock.now
+        waitingSince = started
+        // Successful deliveries send no event (delivery.report.only.error), so nothing would end a long wait early:
+        // look again soon.
+        poll(timeoutMilliseconds: Self.queueFullPollMilliseconds)
+        if let failure { throw failure }
+        if ContinuousClock.now - started > .seconds(2),
+            let line = limiter.admit(
+                "queue-full",
+                "kafka: the producer queue is full (\(queueLength) messages not yet acknowledged); waiting for "
+                    + "the brokers")
+        {
+            log(line)
+        }
+    }
+
+    /// Serves the events librdkafka has queued: failed deliveries, errors, its log. Waits up to the timeout for the
     /// first one, then takes whatever else is there without waiting.
     func poll(timeoutMilliseconds: Int32) {
         guard let queue else { return }
@@ -129,18 +191,19 @@ final class KafkaProducer {
             rd_kafka_event_destroy(event)
             timeout = 0
         }
+        noteProgress()
     }
 
-    /// Blocks until every message produced so far is acknowledged, or throws the first permanent failure. Logs
-    /// (rate-limited) while it waits.
+    /// Blocks until every message produced so far is acknowledged (acks=all) or failed, then throws the first
+    /// permanent failure. Logs (rate-limited) while it waits.
     func flush() throws(CDCError) {
         let started = ContinuousClock.now
-        while outstanding > 0 {
+        while queueLength > 0 {
             if let failure { throw failure }
             poll(timeoutMilliseconds: Self.pollMilliseconds)
             if ContinuousClock.now - started > .seconds(10),
                 let line = limiter.admit(
-                    "flush", "kafka: waiting for the brokers to acknowledge \(outstanding) messages (flush)")
+                    "flush", "kafka: waiting for the brokers to acknowledge \(queueLength) messages (flush)")
             {
                 log(line)
             }
@@ -148,10 +211,20 @@ final class KafkaProducer {
         if let failure { throw failure }
     }
 
+    /// Records a failure found outside librdkafka's events (a transaction call): the producer is done.
+    func fail(_ error: CDCError) {
+        if failure == nil { failure = error }
+    }
+
+    /// Ends any wait of the thread using the producer (a close while the brokers are unreachable). Any thread.
+    func cancel() {
+        cancelled.store(true, ordering: .relaxed)
+    }
+
     /// Drops what is not delivered (after a failure, or a close without flush) and frees the handles.
     func close() {
         guard let handle else { return }
-        if outstanding > 0 {
+        if rd_kafka_outq_len(handle) > 0 {
             rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
             poll(timeoutMilliseconds: 0)
         }
@@ -163,6 +236,77 @@ final class KafkaProducer {
         queue = nil
         rd_kafka_destroy(handle)
         self.handle = nil
+    }
+
+    // MARK: transactions
+
+    /// `rd_kafka_init_transactions`: registers the transactional id, fencing any earlier producer with it and
+    /// aborting (or completing) the transaction it left open. Retries while the brokers are unreachable.
+    func initTransactions() throws(CDCError) {
+        try retrying("initializing transactions") { handle in rd_kafka_init_transactions(handle, 10_000) }
+    }
+
+    func beginTransaction() throws(CDCError) {
+        try retrying("beginning a transaction") { handle in rd_kafka_begin_transaction(handle) }
+        inTransaction = true
+    }
+
+    /// Flushes and commits the open transaction; throws (after aborting it when needed) for anything that is not a
+    /// passing timeout.
+    func commitTransaction() throws(CDCError) {
+        inTransaction = false
+        try retrying("committing a transaction") { handle in rd_kafka_commit_transaction(handle, 10_000) }
+    }
+
+    func abortTransaction() {
+        inTransaction = false
+        guard let handle else { return }
+        if let error = rd_kafka_abort_transaction(handle, 10_000) {
+            rd_kafka_error_destroy(error)
+        }
+    }
+
+    /// Runs a transaction call until it succeeds; a retriable error is logged (rate-limited) and retried, one that
+    /// needs an abort aborts the transaction and throws, a fatal one (fenced: another producer took the
+    /// transactional id) throws.
+    private func retrying(
+        _ what: String, _ call: (OpaquePointer) -> OpaquePointer?
+    ) throws(CDCError) {
+        while true {
+            guard let handle else { throw CDCError(.sink, "kafka: the producer is closed") }
+            if let failure { throw failure }
+            guard let error = call(handle) else { return }
+            defer { rd_kafka_error_destroy(error) }
+            let text = String(cString: rd_kafka_error_string(error))
+            let name = String(cString: rd_kafka_error_name(error))
+            if rd_kafka_error_is_fatal(error) != 0 {
+                let failure = fatalFailure()
+                fail(failure)
+                throw failure
+            }
+            if rd_kafka_error_txn_requires_abort(error) != 0 {
+                abortTransaction()
+                let failure = CDCError(
+                    .sink,
+                    "kafka: \(what) failed: \(text) (\(name)); the Kafka transaction was aborted, the run stops and "
+                        + "nothing past the last committed transaction is checkpointed (restart to resume from it)")
+                fail(failure)
+                throw failure
+            }
+            if rd_kafka_error_is_retriable(error) != 0 {
+                if let line = limiter.admit("txn:\(name)", "kafka: \(what): \(text) (\(name)); retrying") {
+                    log(line)
+                }
+                poll(timeoutMilliseconds: Self.pollMilliseconds)
+                continue
+            }
+            let failure = CDCError(
+                .sink,
+                "kafka: \(what) failed: \(text) (\(name)); nothing past the last committed transaction is "
+                    + "checkpointed")
+            fail(failure)
+            throw failure
+        }
     }
 
     // MARK: events
@@ -201,17 +345,21 @@ final class KafkaProducer {
         }
     }
 
-    private func report(_ message: UnsafePointer<rd_kafka_message_t>) {
-        outstanding -= 1
-        let code = message.pointee.err
-        if code == RD_KAFKA_RESP_ERR_NO_ERROR {
-            delivered += 1
-            if !limiter.isEmpty {
-                log("kafka: the brokers acknowledge messages again")
-                limiter.reset()
-            }
-            return
+    /// After logged trouble, a shorter queue means the brokers acknowledge again: say so once.
+    private func noteProgress() {
+        let length = handle.map { rd_kafka_outq_len($0) } ?? 0
+        if length < lastQueueLength, !limiter.isEmpty {
+            log("kafka: the brokers acknowledge messages again")
+            limiter.reset()
         }
+        lastQueueLength = length
+    }
+
+    /// A delivery report: only failed deliveries are reported (`delivery.report.only.error`).
+    private func report(_ message: UnsafePointer<rd_kafka_message_t>) {
+        let code = message.pointee.err
+        if code == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+        failed += 1
         if code == RD_KAFKA_RESP_ERR__PURGE_QUEUE || code == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT || failure != nil {
             return
         }
@@ -234,8 +382,8 @@ final class KafkaProducer {
 
     // MARK: helpers
 
-    /// A header's value as text, from a delivery report.
-    private static func header(_ name: String, of message: UnsafePointer<rd_kafka_message_t>) -> String? {
+    /// A header's value as text, from a delivery report or a consumed message.
+    static func header(_ name: String, of message: UnsafePointer<rd_kafka_message_t>) -> String? {
         var headers: OpaquePointer?
         guard rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers else {
             return nil
@@ -253,7 +401,7 @@ final class KafkaProducer {
     }
 
     /// A NUL-terminated C buffer as text.
-    private static func text(_ buffer: [CChar]) -> String {
+    static func text(_ buffer: [CChar]) -> String {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -1,4 +1,6 @@
 import CDCCore
+import Dispatch
+import Synchronization
 
 /// `--sink kafka://HOST:PORT[,HOST:PORT…]`: each record is one Kafka message (docs/kafka-sink.md).
 ///
@@ -8,125 +10,194 @@ import CDCCore
 ///   one) and `position` (`file:pos` of the rows event);
 /// - with `--tombstones`, a delete is followed by a tombstone: the same key, a null value, `op` = `tombstone`.
 ///
-/// `write` queues the messages (librdkafka copies the bytes) and only blocks while librdkafka's bounded queue is
-/// full; `flush` returns once every message so far is acknowledged by all in-sync replicas. The producer is
-/// idempotent and never times a message out, so an outage is waited out without loss, duplicates or reordering; a
-/// message the cluster refuses for good makes `write`/`flush` throw `.sink`, naming the topic and the record.
+/// Messages are produced on the sink's own producer thread, fed through a bounded hand-off (`KafkaHandOff`), so
+/// the pipeline's thread only queues batches; `write` blocks while the hand-off is full (backpressure), `flush`
+/// returns once every message so far is acknowledged by all in-sync replicas. The producer is idempotent and never
+/// times a message out, so an outage is waited out without loss, duplicates or reordering; a message the cluster
+/// refuses for good makes `write`/`flush` throw `.sink`, naming the topic and the record.
+///
+/// With `--kafka-transactions` (`KafkaSinkConfiguration.transactions`), `flush` commits a Kafka transaction
+/// holding whole source transactions and a checkpoint message instead (`KafkaBatchProducer`).
 public final class KafkaSink: RecordSink {
+    /// What the producer thread is given, in order.
+    private enum Work: @unchecked Sendable {
+        case batch(RecordBatch)
+        /// Flush, then signal.
+        case flush(DispatchSemaphore)
+        /// Stop the thread, then signal.
+        case stop(DispatchSemaphore)
+    }
+
+    /// What the producer thread tells the pipeline's.
+    private struct Shared {
+        var failure: CDCError?
+        var delivered = 0
+        var committed: KafkaCheckpoint?
+    }
+
+    /// `Shared` behind a lock, one instance for both threads.
+    private final class SharedBox: Sendable {
+        let mutex = Mutex(Shared())
+
+        func withLock<Result>(_ body: (inout Shared) -> Result) -> Result {
+            mutex.withLock { body(&$0) }
+        }
+    }
+
     public let configuration: KafkaSinkConfiguration
     private let producer: KafkaProducer
-    /// Topic handle and name per table, cached by database and table name (tables are per batch; their names are not).
-    private var topics: [String: (handle: OpaquePointer, name: String)] = [:]
+    private let handOff = KafkaHandOff<Work>(capacity: 2)
+    private let shared = SharedBox()
+    private var running = false
 
+    /// Creates the producer and starts its thread. With transactions: registers the transactional id (fencing an
+    /// earlier instance) and reads the last committed checkpoint, waiting while the brokers are unreachable.
     public init(_ configuration: KafkaSinkConfiguration, log: @escaping (String) -> Void) throws(CDCError) {
         self.configuration = configuration
         self.producer = try KafkaProducer(properties: configuration.effectiveProperties, log: log)
+        var resumeAfter: KafkaCheckpoint?
+        if let transactions = configuration.transactions {
+            try producer.initTransactions()
+            resumeAfter = try KafkaCheckpointReader.read(
+                configuration: configuration, topic: transactions.checkpointTopic,
+                key: transactions.transactionalID, log: log)
+            if let resumeAfter {
+                log(
+                    "kafka: the last committed checkpoint of \(transactions.transactionalID) is record "
+                        + "\(resumeAfter.description): records up to it are not produced again")
+            }
+        }
+        shared.withLock { $0.committed = resumeAfter }
+        let worker = KafkaBatchProducer(configuration: configuration, producer: producer, resumeAfter: resumeAfter)
+        let thread = ProducerThread(worker: worker, handOff: handOff, shared: shared)
+        running = true
+        DispatchQueue(label: "binlog-sink.kafka-producer").async { thread.run() }
+    }
+
+    deinit {
+        stopThread()
+        producer.close()
     }
 
     public var description: String { "kafka://\(configuration.bootstrapServers)" }
 
     public var wantsKeys: Bool { true }
 
-    /// Messages queued whose acknowledgement has not arrived yet.
-    public var outstandingMessages: Int { producer.outstanding }
+    /// Messages queued whose acknowledgement has not arrived yet (librdkafka's count).
+    public var outstandingMessages: Int { producer.queueLength }
 
-    /// Messages acknowledged so far.
-    public var deliveredMessages: Int { producer.delivered }
+    /// Messages acknowledged, as of the last flush.
+    public var deliveredMessages: Int { shared.withLock { $0.delivered } }
+
+    /// With transactions: the checkpoint of the last committed Kafka transaction (or the one read at start).
+    public var committedCheckpoint: KafkaCheckpoint? { shared.withLock { $0.committed } }
 
     /// The librdkafka the process runs with.
     public static var librdkafkaVersion: String { KafkaProducer.runtimeVersion }
 
     public func write(_ batch: RecordBatch) throws(CDCError) {
-        var batchTopics = [(handle: OpaquePointer, name: String)?](repeating: nil, count: batch.tables.count)
-        for record in batch.records {
-            guard batch.tables.indices.contains(record.table), batch.origins.indices.contains(record.origin) else {
-                throw CDCError(.sink, "kafka: a record of the batch names a table or origin the batch lacks")
-            }
-            let topic: (handle: OpaquePointer, name: String)
-            if let known = batchTopics[record.table] {
-                topic = known
-            } else {
-                topic = try self.topic(batch.tables[record.table])
-                batchTopics[record.table] = topic
-            }
-            let origin = batch.origins[record.origin]
-            let dedupKey = batch.dedupKey(record)
-            let position = "\(origin.file):\(record.position)"
-            let operation =
-                switch record.marker {
-                case nil: Self.name(record.operation)
-                case .begin: "begin"
-                case .end: "end"
-                }
-            try send(batch, record, topic: topic, value: true, op: operation, dedupKey, origin.gtid, position)
-            if configuration.tombstones && record.operation == .delete {
-                try send(batch, record, topic: topic, value: false, op: "tombstone", dedupKey, origin.gtid, position)
-            }
-        }
-        // Take the delivery reports that arrived, without waiting.
-        producer.poll(timeoutMilliseconds: 0)
-        if let failure = producer.failure { throw failure }
+        if let failure = shared.withLock({ $0.failure }) { throw failure }
+        try Self.validate(batch)
+        guard running else { throw CDCError(.sink, "kafka: the sink is closed") }
+        handOff.put(.batch(batch))
     }
 
     public func flush() throws(CDCError) {
-        try producer.flush()
+        guard running else {
+            if let failure = shared.withLock({ $0.failure }) { throw failure }
+            throw CDCError(.sink, "kafka: the sink is closed")
+        }
+        let done = DispatchSemaphore(value: 0)
+        handOff.put(.flush(done))
+        done.wait()
+        if let failure = shared.withLock({ $0.failure }) { throw failure }
     }
 
     public func close() throws(CDCError) {
+        stopThread()
         producer.close()
     }
 
-    // MARK: -
+    private func stopThread() {
+        guard running else { return }
+        running = false
+        // A close without a flush (after an error elsewhere): a wait for the brokers ends now.
+        producer.cancel()
+        let done = DispatchSemaphore(value: 0)
+        handOff.put(.stop(done))
+        done.wait()
+    }
 
-    private func send(
-        _ batch: RecordBatch, _ record: RecordBatch.Record, topic: (handle: OpaquePointer, name: String), value: Bool,
-        op: String, _ dedupKey: String, _ gtid: String?, _ position: String
-    ) throws(CDCError) {
-        let headers: KeyValuePairs<String, String> =
-            if let gtid {
-                ["op": op, "key": dedupKey, "gtid": gtid, "position": position]
-            } else {
-                ["op": op, "key": dedupKey, "position": position]
+    /// Every record's table, origin and byte ranges lie inside the batch.
+    private static func validate(_ batch: RecordBatch) throws(CDCError) {
+        let tables = batch.tables.count
+        let origins = batch.origins.count
+        let keys = batch.keys.count
+        let values = batch.values.count
+        for record in batch.records {
+            guard record.table >= 0, record.table < tables, record.origin >= 0, record.origin < origins,
+                record.key.lowerBound >= 0, record.key.upperBound <= keys, record.value.lowerBound >= 0,
+                record.value.upperBound <= values
+            else {
+                throw CDCError(.sink, "kafka: a record of the batch names a table, origin or bytes the batch lacks")
             }
-        guard record.key.lowerBound >= 0, record.key.upperBound <= batch.keys.count, record.value.lowerBound >= 0,
-            record.value.upperBound <= batch.values.count
-        else {
-            throw CDCError(.sink, "kafka: record \(dedupKey) points outside its batch's bytes")
         }
-        // Array.withUnsafeBytes rethrows untyped errors: the typed one is carried out by hand.
-        var failure: CDCError?
-        batch.keys.withUnsafeBytes { keys in
-            batch.values.withUnsafeBytes { values in
-                let key = record.key.isEmpty ? nil : UnsafeRawBufferPointer(rebasing: keys[record.key])
-                do throws(CDCError) {
-                    try producer.produce(
-                        topic: topic.handle, topicName: topic.name,
-                        value: value ? UnsafeRawBufferPointer(rebasing: values[record.value]) : nil, key: key,
-                        headers: headers, record: dedupKey)
-                } catch {
-                    failure = error
+    }
+
+    /// The producer thread's loop: produces batches, serves librdkafka's events while idle, flushes on request.
+    private final class ProducerThread: @unchecked Sendable {
+        let worker: KafkaBatchProducer
+        let handOff: KafkaHandOff<Work>
+        let shared: SharedBox
+
+        init(worker: KafkaBatchProducer, handOff: KafkaHandOff<Work>, shared: SharedBox) {
+            self.worker = worker
+            self.handOff = handOff
+            self.shared = shared
+        }
+
+        func run() {
+            var failed = false
+            while true {
+                guard let work = handOff.take(timeout: .milliseconds(100)) else {
+                    if !failed { worker.producer.poll(timeoutMilliseconds: 0) }
+                    if !failed, let failure = worker.producer.failure { fail(failure, &failed) }
+                    continue
+                }
+                switch work {
+                case .batch(let batch):
+                    guard !failed else { continue }
+                    do throws(CDCError) {
+                        try worker.write(batch)
+                    } catch {
+                        fail(error, &failed)
+                    }
+                case .flush(let done):
+                    if !failed {
+                        do throws(CDCError) {
+                            try worker.flush()
+                            let delivered = worker.producer.produced - worker.producer.failed
+                            let committed = worker.committed
+                            shared.withLock {
+                                $0.delivered = delivered
+                                $0.committed = committed
+                            }
+                        } catch {
+                            fail(error, &failed)
+                        }
+                    }
+                    done.signal()
+                case .stop(let done):
+                    done.signal()
+                    return
                 }
             }
         }
-        if let failure { throw failure }
-    }
 
-    private func topic(_ table: RecordBatch.Table) throws(CDCError) -> (handle: OpaquePointer, name: String) {
-        let id = "\(table.database)\u{0}\(table.table)"
-        if let known = topics[id] { return known }
-        let name = try configuration.topics.topic(database: table.database, table: table.table)
-        let topic = (handle: try producer.topic(name), name: name)
-        topics[id] = topic
-        return topic
-    }
-
-    /// The `op` header: the record format's names.
-    static func name(_ operation: RecordRenderer.Operation) -> String {
-        switch operation {
-        case .insert: return "insert"
-        case .update: return "update"
-        case .delete: return "delete"
-        case .read: return "read"
+        private func fail(_ error: CDCError, _ failed: inout Bool) {
+            failed = true
+            worker.producer.fail(error)
+            shared.withLock { if $0.failure == nil { $0.failure = error } }
         }
     }
 }

@@ -10,6 +10,29 @@ public struct KafkaSinkConfiguration: Sendable {
     public var properties: [(name: String, value: String)]
     /// Write a tombstone (null value, same key) after each delete record.
     public var tombstones: Bool
+    /// `--kafka-transactions`: exactly-once (docs/kafka-sink.md); nil: at-least-once.
+    public var transactions: Transactions?
+
+    /// Exactly-once settings: the producer's `transactional.id` (from `--kafka-property`) and where the checkpoint
+    /// of each Kafka transaction goes (`--kafka-checkpoint-topic`).
+    public struct Transactions: Sendable, Equatable {
+        public var transactionalID: String
+        public var checkpointTopic: String
+        /// Encoded bytes of an unfinished source transaction held back before it is streamed instead (its own
+        /// Kafka transaction, committed at the first flush after its end).
+        public var maxHeldBytes: Int
+
+        public static let defaultCheckpointTopic = "binlog-sink.checkpoints"
+
+        public init(
+            transactionalID: String, checkpointTopic: String = Self.defaultCheckpointTopic,
+            maxHeldBytes: Int = 32 << 20
+        ) {
+            self.transactionalID = transactionalID
+            self.checkpointTopic = checkpointTopic
+            self.maxHeldBytes = maxHeldBytes
+        }
+    }
 
     /// The producer settings binlog-sink starts from: no record lost or reordered per key, a broker outage waited
     /// out, memory bounded, partitions chosen as Java clients (and Kafka Connect) choose them.
@@ -17,7 +40,8 @@ public struct KafkaSinkConfiguration: Sendable {
         ("client.id", "binlog-sink"),
         ("enable.idempotence", "true"),
         ("acks", "all"),
-        // 0: no timeout. A record is only failed for a non-retriable error; an outage is waited out.
+        // 0: no timeout. A record is only failed for a non-retriable error; an outage is waited out. (Not with
+        // transactions: a message may not outlive its transaction, `transaction.timeout.ms`.)
         ("message.timeout.ms", "0"),
         ("queue.buffering.max.messages", "100000"),
         ("queue.buffering.max.kbytes", "65536"),
@@ -26,34 +50,58 @@ public struct KafkaSinkConfiguration: Sendable {
 
     /// Properties the sink relies on and sets last; `--kafka-property` cannot change them.
     static let fixedProperties: [(name: String, value: String)] = [
-        ("log.queue", "true")
+        ("log.queue", "true"),
+        // Successful deliveries need no report: flush waits for librdkafka's queue to empty, failures are reported.
+        ("delivery.report.only.error", "true"),
     ]
 
     public init(
         bootstrapServers: String, topics: KafkaTopicTemplate = KafkaTopicTemplate.standard,
-        properties: [(name: String, value: String)] = [], tombstones: Bool = false
+        properties: [(name: String, value: String)] = [], tombstones: Bool = false,
+        transactions: Transactions? = nil
     ) {
         self.bootstrapServers = bootstrapServers
         self.topics = topics
         self.properties = properties
         self.tombstones = tombstones
+        self.transactions = transactions
     }
 
     /// From `--sink kafka://HOST:PORT[,HOST:PORT…]` and the other options.
     public init(
         url: String, topicTemplate: String = KafkaTopicTemplate.standard.template, properties: [String] = [],
-        tombstones: Bool = false
+        tombstones: Bool = false, transactions: Bool = false,
+        checkpointTopic: String = Transactions.defaultCheckpointTopic
     ) throws(CDCError) {
+        let parsed = try properties.map { (text) throws(CDCError) in try Self.property(text) }
+        let transactionalID = parsed.last { $0.name == "transactional.id" }?.value
+        var settings: Transactions?
+        if transactions {
+            guard let transactionalID, !transactionalID.isEmpty else {
+                throw CDCError(
+                    .usage,
+                    "--kafka-transactions needs a transactional id that stays the same across restarts of this "
+                        + "connector: add --kafka-property transactional.id=NAME (docs/kafka-sink.md)")
+            }
+            guard (try? KafkaTopicTemplate(checkpointTopic)) != nil, !checkpointTopic.contains("{") else {
+                throw CDCError(.usage, "--kafka-checkpoint-topic \(checkpointTopic): not a valid topic name")
+            }
+            settings = Transactions(transactionalID: transactionalID, checkpointTopic: checkpointTopic)
+        } else if transactionalID != nil {
+            throw CDCError(
+                .usage, "--kafka-property transactional.id: only with --kafka-transactions (docs/kafka-sink.md)")
+        }
         self.init(
-            bootstrapServers: try Self.bootstrapServers(url: url),
-            topics: try KafkaTopicTemplate(topicTemplate),
-            properties: try properties.map { (text) throws(CDCError) in try Self.property(text) },
-            tombstones: tombstones)
+            bootstrapServers: try Self.bootstrapServers(url: url), topics: try KafkaTopicTemplate(topicTemplate),
+            properties: parsed, tombstones: tombstones, transactions: settings)
     }
 
     /// Every property the producer is created with, in the order they are set (later ones win).
     public var effectiveProperties: [(name: String, value: String)] {
-        [("bootstrap.servers", bootstrapServers)] + Self.defaultProperties + properties + Self.fixedProperties
+        let defaults =
+            transactions == nil
+            ? Self.defaultProperties : Self.defaultProperties.filter { $0.name != "message.timeout.ms" }
+        return [("bootstrap.servers", bootstrapServers)] + defaults + properties + Self.fixedProperties
     }
 
     /// `kafka://h1:9092,h2:9092` (an optional trailing `/`) as `h1:9092,h2:9092`.

@@ -80,7 +80,10 @@ struct RunCommand: ParsableCommand {
             if let saved {
                 if let open = saved.transaction {
                     options.start = .position(file: open.start.file, offset: open.start.offset)
-                    if open.filter == filter.description {
+                    if sinkOptions.kafkaTransactions {
+                        // With Kafka transactions the sink's committed checkpoint says what to skip (KafkaCheckpoint).
+                        parserOptions.skipRecords = 0
+                    } else if open.filter == filter.description {
                         parserOptions.skipRecords = open.recordsDelivered
                     } else {
                         log(
@@ -183,7 +186,11 @@ struct RunCommand: ParsableCommand {
             hooks.lookahead = lookahead
             parser.schemaHooks = hooks
             if let keeper {
+                let kafkaTransactions = sinkOptions.kafkaTransactions
                 parser.onCheckpoint = { checkpoint throws(CDCError) in
+                    var checkpoint = checkpoint
+                    // Kafka transactions hold an unfinished source transaction back: none of it is delivered yet.
+                    if kafkaTransactions { checkpoint.transaction?.records = 0 }
                     try keeper.save(checkpoint, registry: hooks.registry, serverID: sourceServerID)
                 }
             }

@@ -45,8 +45,11 @@ struct SinkOptions: ParsableArguments {
     @Flag(help: "kafka sink: write a tombstone (null value) after each delete record.")
     var tombstones = false
 
-    @Flag(help: "kafka sink: exactly-once with Kafka transactions (not supported yet: refused).")
+    @Flag(help: "kafka sink: exactly-once with Kafka transactions (needs --kafka-property transactional.id=NAME).")
     var kafkaTransactions = false
+
+    @Option(help: "kafka sink, --kafka-transactions: the topic the checkpoints are committed to.")
+    var kafkaCheckpointTopic: String = "binlog-sink.checkpoints"
 
     // MARK: Redis sink
 
@@ -86,6 +89,13 @@ struct SinkOptions: ParsableArguments {
         }
         guard ["per-table", "single"].contains(fileLayout) else {
             throw ValidationError("--file-layout \(fileLayout): use per-table or single")
+        }
+        if kafkaTransactions && !sink.hasPrefix("kafka://") {
+            throw ValidationError("--kafka-transactions is for a kafka:// sink, not \(sink)")
+        }
+        if kafkaTransactions && !kafkaProperties.contains(where: { $0.hasPrefix("transactional.id=") }) {
+            throw ValidationError(
+                "--kafka-transactions needs --kafka-property transactional.id=NAME, the same across restarts")
         }
         for property in kafkaProperties where !property.contains("=") {
             throw ValidationError("--kafka-property \(property): use name=value (e.g. compression.type=lz4)")

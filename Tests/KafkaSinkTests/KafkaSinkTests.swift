@@ -78,7 +78,7 @@ struct KafkaSinkTests {
         for record in batches.joined() {
             let topic = "\(run).\(record.database).\(record.table == "order$items" ? "order_items" : record.table)"
             var headers = [
-                "op": KafkaSink.name(record.operation), "key": record.dedupKey,
+                "op": String(describing: record.operation), "key": record.dedupKey,
                 "position": "\(record.file):\(record.position)",
             ]
             if let gtid = record.gtid { headers["gtid"] = gtid }

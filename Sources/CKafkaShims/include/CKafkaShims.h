@@ -18,6 +18,19 @@
 rd_kafka_resp_err_t ckafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const void *value, size_t value_size,
                                    const void *key, size_t key_size, rd_kafka_headers_t *headers);
 
+/// ckafka_produce for a change record, its headers passed as bytes (librdkafka builds the header list; nothing to
+/// free on failure): `op` (NUL-terminated), `key` (the de-duplication key), `gtid` (left out when NULL) and
+/// `position`. Bytes are copied.
+rd_kafka_resp_err_t ckafka_produce_record(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const void *value,
+                                          size_t value_size, const void *key, size_t key_size, const char *op,
+                                          const void *dedup_key, size_t dedup_key_size, const void *gtid,
+                                          size_t gtid_size, const void *position, size_t position_size);
+
+/// The request types the transaction tests inject errors into (Kafka's ApiKeys).
+#define CKAFKA_API_KEY_ADD_PARTITIONS_TO_TXN ((int16_t)24)
+#define CKAFKA_API_KEY_END_TXN ((int16_t)26)
+#define CKAFKA_API_KEY_INIT_PRODUCER_ID ((int16_t)22)
+
 /// The runtime library's version (rd_kafka_version), e.g. 0x020002ff for 2.0.2.
 int ckafka_runtime_version(void);
 

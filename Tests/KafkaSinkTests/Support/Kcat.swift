@@ -7,13 +7,16 @@ enum Kcat {
     }
 
     /// Every message of a topic, from the beginning to its current end, ordered by partition then offset.
-    static func consume(brokers: String, topic: String) throws -> [ConsumedMessage] {
+    /// `isolation`: librdkafka's `isolation.level` (its default is `read_committed`: messages of aborted and open
+    /// transactions left out).
+    static func consume(brokers: String, topic: String, isolation: String? = nil) throws -> [ConsumedMessage] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "kcat", "-b", brokers, "-C", "-t", topic, "-o", "beginning", "-e", "-J", "-q", "-m", "20",
-            "-X", "topic.metadata.refresh.interval.ms=1000",
-        ]
+        process.arguments =
+            [
+                "kcat", "-b", brokers, "-C", "-t", topic, "-o", "beginning", "-e", "-J", "-q", "-m", "20",
+                "-X", "topic.metadata.refresh.interval.ms=1000",
+            ] + (isolation.map { ["-X", "isolation.level=\($0)"] } ?? [])
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output

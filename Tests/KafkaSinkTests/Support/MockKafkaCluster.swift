@@ -59,8 +59,13 @@ final class MockKafkaCluster: @unchecked Sendable {
 
     /// The next Produce requests (any broker) fail with these errors, one each.
     func failNextProduceRequests(_ errors: [rd_kafka_resp_err_t]) {
+        failNextRequests(CKAFKA_API_KEY_PRODUCE, errors)
+    }
+
+    /// The next requests of this type (Kafka ApiKey, any broker) fail with these errors, one each.
+    func failNextRequests(_ apiKey: Int16, _ errors: [rd_kafka_resp_err_t]) {
         errors.withUnsafeBufferPointer { buffer in
-            rd_kafka_mock_push_request_errors_array(cluster, CKAFKA_API_KEY_PRODUCE, buffer.count, buffer.baseAddress)
+            rd_kafka_mock_push_request_errors_array(cluster, apiKey, buffer.count, buffer.baseAddress)
         }
     }
 }

@@ -190,18 +190,22 @@ extension LiveServer {
             #expect(jsonLines.count == stderrLines.count, "stderr lines that are not JSON log lines: \(run.stderr)")
             #expect(run.stderr.contains("stopped by SIGTERM"), "\(run.stderr.suffix(800))")
 
-            // The saved position is at or after the end of every transaction delivered (or, stopped inside a
-            // transaction, its start with the count of its records delivered).
+            // The saved position: the resume point R (the position, or the start of a transaction the stop came
+            // inside) and the records of it already delivered N (0 at a transaction boundary). Exactly N delivered
+            // records are at or after R: nothing delivered is left behind it, nothing after it is unaccounted for.
             let saved = try #require(try savedPosition(state), "no saved position")
-            let lastDelivered = try #require(first.last)
             let show = try BinlogSinkCLI.run(["position", "show", "--state", state]).stdoutText
-            if show.contains("transaction: started at") {
-                #expect(!show.contains(" 0 records delivered"), "\(show)")
-            } else {
-                #expect(
-                    !Self.order(saved, (lastDelivered.file, lastDelivered.pos)),
-                    "saved \(saved) is before the last delivered record \(lastDelivered.file):\(lastDelivered.pos)")
+            var resume = saved
+            var delivered = 0
+            if let line = show.split(separator: "\n").first(where: { $0.hasPrefix("transaction: started at ") }) {
+                let words = line.dropFirst("transaction: started at ".count).split(separator: " ")
+                let point = words.first.map { String($0.dropLast()) } ?? ""
+                let colon = try #require(point.lastIndex(of: ":"), "\(show)")
+                resume = (String(point[..<colon]), Int(point[point.index(after: colon)...]) ?? -1)
+                delivered = try #require(words.count > 1 ? Int(words[1]) : nil, "\(show)")
             }
+            let atOrAfter = first.filter { !Self.order(($0.file, $0.pos), resume) }.count
+            #expect(atOrAfter == delivered, "\(atOrAfter) delivered records at or after \(resume); saved: \(show)")
 
             // Restart: catches up to now from the saved position; together nothing is missing.
             let second = try BinlogSinkCLI.run([
@@ -296,6 +300,17 @@ extension LiveServer {
                 usleep(100_000)
                 after = try savedPosition(state)
             }
+            // No transaction at all, only rotations: the saved position still moves into the newest binlog.
+            try client.run("FLUSH BINARY LOGS")
+            try client.run("FLUSH BINARY LOGS")
+            let newest = try position()
+            deadline = Date().addingTimeInterval(30)
+            var rotated = try savedPosition(state)
+            while rotated?.file != newest.file && Date() < deadline {
+                usleep(100_000)
+                rotated = try savedPosition(state)
+            }
+            #expect(rotated?.file == newest.file, "saved \(String(describing: rotated)) after rotations to \(newest)")
             #expect(run.stop() == 0, "\(run.summary)")
             #expect(try run.records().isEmpty, "records of an excluded table")
             let moved = try #require(after)
@@ -373,6 +388,32 @@ extension LiveServer {
                 #expect(status == (index == 0 ? 7 : 6), "\(mode): \(run.summary)")
                 #expect(took < .seconds(index == 0 ? 5 : 3), "\(mode): took \(took)")
             }
+        }
+
+        @Test("--progress auto draws a bar on a terminal and writes plain lines otherwise")
+        func progressOnTerminal() throws {
+            let database = LiveMariaDBTests.uniqueDatabase("bls_ops_progress")
+            try client.run("CREATE DATABASE `\(database)`; USE `\(database)`; \(Self.batchTable);")
+            let start = try position()
+            for batch in 0..<20 { try client.run(Self.batchSQL(database, batch)) }
+            let executable = try #require(BinlogSinkCLI.executable?.path)
+            let arguments = [
+                executable, "run", "--source", source, "--start", "\(start.file):\(start.offset)", "--until", "now",
+                "--include", "\(database).*", "--sink", "file:" + scratch.appendingPathComponent("out").path,
+            ]
+            let command = arguments.map { "'" + $0 + "'" }.joined(separator: " ")
+            // script(1) gives the run a terminal: the bar is redrawn in place with a carriage return.
+            let terminal = try MariaDBClient.runProcess(
+                "/usr/bin/script", ["-qec", command, "/dev/null"], input: Data(), timeout: 120)
+            let shown = String(decoding: terminal.stdout, as: UTF8.self)
+            #expect(terminal.status == 0, "\(shown)")
+            #expect(shown.contains("\rbinlog: [########################] 100.0%"), "no full bar: \(shown.suffix(600))")
+            // Not a terminal: no carriage return, a plain progress line.
+            let plain = try BinlogSinkCLI.run(
+                Array(arguments.dropFirst()).map { $0.hasPrefix("file:") ? $0 + "2" : $0 })
+            #expect(plain.status == 0, "\(plain.stderr)")
+            #expect(!plain.stderr.contains("\r"), "\(plain.stderr)")
+            #expect(plain.stderr.contains("binlog-sink: progress: binlog: 100.0%"), "\(plain.stderr)")
         }
 
         @Test("usage: bad --log-level and --metrics-listen are refused with 64")

@@ -31,7 +31,7 @@ final class ObservedEventSource: BinlogEventSource {
             try beforeWaiting()
         })
         guard let next else {
-            publish(caughtUp: false)
+            publish(caughtUp: true)  // the stream reached its end (--until) or was stopped: nothing left behind
             return nil
         }
         let bytes = next.bytes

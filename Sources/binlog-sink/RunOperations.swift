@@ -15,6 +15,7 @@ final class RunOperations {
     private var progress: ProgressReporter?
     private var observation: StreamObservation?
     private var progressUpdate: (@Sendable () -> Void)?
+    private var source: (url: SourceURL, options: ConnectionOptions)?
     private var enabled: Bool { options.metricsListen != nil || options.metricsFile != nil }
 
     /// Configures the log and installs the signal handlers.
@@ -78,6 +79,7 @@ final class RunOperations {
         progress = ProgressReporter.start(
             mode: options.progress, oneShot: oneShot, lineInterval: options.progressInterval)
         guard enabled || progress != nil else { return stream }
+        source = (url, connection)
         let observation = StreamObservation(file: stream.file, offset: stream.nextPosition)
         self.observation = observation
         if enabled { observation.register(in: metrics) }
@@ -146,6 +148,18 @@ final class RunOperations {
         poller = nil
         if enabled { metrics.set("binlog_sink_up", 0) }
         if let path = options.metricsFile {
+            // The file is read later: its lag and runway should be as of the end, not of the last poll.
+            if let source, let observation {
+                if let connection = try? MySQLConnection(url: source.url, options: source.options),
+                    let (logs, retention) = try? SourcePoller.poll(connection)
+                {
+                    observation.state.withLock { state in
+                        state.serverLogs = logs
+                        state.retentionSeconds = retention
+                        state.retentionKnown = true
+                    }
+                }
+            }
             do throws(CDCError) {
                 try Self.writeAtomically(metrics.render(), to: path)
             } catch {

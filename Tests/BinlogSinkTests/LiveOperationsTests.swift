@@ -416,6 +416,45 @@ extension LiveServer {
             #expect(plain.stderr.contains("binlog-sink: progress: binlog: 100.0%"), "\(plain.stderr)")
         }
 
+        @Test("retention runway: the whole retention while the needed binlog is the newest, less once it rotated")
+        func retentionRunway() throws {
+            let original = try client.scalar("SELECT @@global.binlog_expire_logs_seconds")
+            try client.run("SET GLOBAL binlog_expire_logs_seconds = 86400")
+            defer { _ = try? client.run("SET GLOBAL binlog_expire_logs_seconds = \(original)") }
+            let database = LiveMariaDBTests.uniqueDatabase("bls_ops_runway")
+            let state = scratch.appendingPathComponent("state").path
+            try client.run("CREATE DATABASE `\(database)`; USE `\(database)`; \(Self.batchTable);")
+            let start = try position()
+            for batch in 0..<3 { try client.run(Self.batchSQL(database, batch)) }
+            let end = try position()
+            try client.run("FLUSH BINARY LOGS")
+            try client.run(Self.batchSQL(database, 3))
+            func runway(_ until: String, _ extra: [String]) throws -> (Double?, PrometheusText) {
+                let file = scratch.appendingPathComponent("runway-\(until.count).prom").path
+                let result = try BinlogSinkCLI.run(
+                    [
+                        "run", "--source", source, "--until", until, "--state", state, "--include", "\(database).*",
+                        "--metrics-file", file,
+                    ] + extra)
+                #expect(result.status == 0, "\(result.stderr)")
+                let metrics = try PrometheusText(String(contentsOfFile: file, encoding: .utf8))
+                return (metrics.value("binlog_sink_binlog_retention_runway_seconds"), metrics)
+            }
+            // Stopped in the rotated binlog: the retention minus the time since its last event (seconds ago).
+            let (rotated, first) = try runway(
+                "\(end.file):\(end.offset)", ["--start", "\(start.file):\(start.offset)"])
+            let value = try #require(rotated, "no runway")
+            #expect(value < 86400 && value > 86400 - 120, "runway \(value) for a binlog rotated seconds ago")
+            #expect(first.value("binlog_sink_lag_seconds") == 0, "a finished --until run is not behind")
+            #expect((first.value("binlog_sink_lag_bytes") ?? 0) > 0, "the batch after the rotation is still ahead")
+            // Caught up into the newest binlog: it cannot be purged before it rotates, so the whole retention.
+            let (newest, last) = try runway("now", [])
+            #expect(newest == 86400)
+            #expect(last.value("binlog_sink_lag_bytes") == 0)
+            let status = try BinlogSinkCLI.run(["status", "--state", state, "--source", source])
+            #expect(status.stdoutText.contains("retention:   24 h"), "\(status.stdoutText)")
+        }
+
         @Test("usage: bad --log-level and --metrics-listen are refused with 64")
         func badOptions() throws {
             let level = try BinlogSinkCLI.run(["run", "--source", source, "--log-level", "loud"])

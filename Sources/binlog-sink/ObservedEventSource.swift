@@ -31,7 +31,9 @@ final class ObservedEventSource: BinlogEventSource {
             try beforeWaiting()
         })
         guard let next else {
-            publish(caughtUp: true)  // the stream reached its end (--until) or was stopped: nothing left behind
+            // The stream reached its end (--until): nothing is left to read up to its target. A stopped stream
+            // keeps the lag it had.
+            publish(caughtUp: !ShutdownSignal.shared.requested)
             return nil
         }
         let bytes = next.bytes

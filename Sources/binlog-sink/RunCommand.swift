@@ -16,7 +16,8 @@ struct RunCommand: ParsableCommand {
             (a password in the --source URL works but shows in ps: avoid it). The stream registers with \
             --server-id (default 1000000000 + the process id: give a fixed id unique among the server's replicas \
             for long-running use). A lost connection is re-established with backoff and the stream resumes with \
-            no gap and no duplicate. --until now stops at the server's end position as of the start and exits 0.
+            no gap and no duplicate. --until now stops at the server's end position as of the start and exits 0. \
+            SIGTERM/SIGINT stop gracefully: flush, save, exit 0 (docs/operations.md: exit codes, logs, metrics).
             """
     )
 

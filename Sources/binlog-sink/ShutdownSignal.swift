@@ -103,7 +103,11 @@ final class ShutdownSignal: Sendable {
                     [("signal", name)])
                 request(name)
                 BackgroundThread.start {
-                    usleep(UInt32(min(timeout, 4000) * 1_000_000))
+                    var wait = timespec(
+                        tv_sec: Int(timeout.rounded(.down)),
+                        tv_nsec: Int((timeout - timeout.rounded(.down)) * 1e9))
+                    var remaining = timespec()
+                    while nanosleep(&wait, &remaining) != 0 && errno == EINTR { wait = remaining }
                     Logger.error(
                         "the graceful stop did not finish within --shutdown-timeout \(Self.seconds(timeout)) s: exiting; "
                             + "the next run resumes from the last saved checkpoint")

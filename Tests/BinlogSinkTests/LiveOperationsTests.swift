@@ -331,6 +331,9 @@ extension LiveServer {
                 "run", "--source", source, "--start", "latest", "--until", "now", "--state", state,
             ])
             #expect(second.status == 5, "\(second.status): \(second.stderr)")
+            // status reads without the lock: it works while the run holds it.
+            let status = try BinlogSinkCLI.run(["status", "--state", state])
+            #expect(status.status == 0 && status.stdoutText.contains("position:    "), "\(status.stderr)")
             #expect(
                 second.stderr.contains("is in use by process \(run.process.processIdentifier)"), "\(second.stderr)")
             #expect(run.stop() == 0, "\(run.summary)")
@@ -453,6 +456,27 @@ extension LiveServer {
             #expect(last.value("binlog_sink_lag_bytes") == 0)
             let status = try BinlogSinkCLI.run(["status", "--state", state, "--source", source])
             #expect(status.stdoutText.contains("retention:   24 h"), "\(status.stdoutText)")
+        }
+
+        @Test("metrics labels: a table name with a quote, a backslash and a newline is escaped")
+        func oddTableNameLabels() throws {
+            let database = LiveMariaDBTests.uniqueDatabase("bls_ops_odd")
+            let table = "odd\"na\\me\nx"
+            let quoted = "`" + table + "`"
+            try client.run("CREATE DATABASE `\(database)`; CREATE TABLE `\(database)`.\(quoted) (id INT PRIMARY KEY);")
+            let start = try position()
+            try client.run(
+                "INSERT INTO `\(database)`.\(quoted) VALUES (1), (2); DELETE FROM `\(database)`.\(quoted) WHERE id = 1;"
+            )
+            let file = scratch.appendingPathComponent("odd.prom").path
+            let result = try BinlogSinkCLI.run([
+                "run", "--source", source, "--start", "\(start.file):\(start.offset)", "--until", "now",
+                "--include", "\(database).*", "--metrics-file", file,
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            let metrics = try PrometheusText(String(contentsOfFile: file, encoding: .utf8))
+            #expect(metrics.value("binlog_sink_records_total", ["table": "\(database).\(table)", "op": "insert"]) == 2)
+            #expect(metrics.value("binlog_sink_records_total", ["table": "\(database).\(table)", "op": "delete"]) == 1)
         }
 
         @Test("usage: bad --log-level and --metrics-listen are refused with 64")

@@ -130,6 +130,12 @@ final class RunOperations {
 
     /// After a checkpoint was saved.
     func checkpointed(_ checkpoint: PipelineCheckpoint) {
+        if Logger.enabled(.debug), let resume = checkpoint.resumePosition {
+            Logger.debug(
+                "checkpoint saved",
+                [("position", "\(resume.file):\(resume.offset)")]
+                    + (checkpoint.transaction.map { [("records_in_transaction", "\($0.records)")] } ?? []))
+        }
         guard let observation else { return }
         let now = Metrics.now()
         observation.state.withLock { state in

@@ -189,6 +189,7 @@ extension LiveServer {
             }
             #expect(jsonLines.count == stderrLines.count, "stderr lines that are not JSON log lines: \(run.stderr)")
             #expect(run.stderr.contains("stopped by SIGTERM"), "\(run.stderr.suffix(800))")
+            #expect(run.stderr.contains("\"level\":\"debug\",\"msg\":\"checkpoint saved\""), "no debug line")
 
             // The saved position: the resume point R (the position, or the start of a transaction the stop came
             // inside) and the records of it already delivered N (0 at a transaction boundary). Exactly N delivered

@@ -191,6 +191,11 @@ public final class BinlogParser {
 
     private func startFile(_ name: String) {
         statistics.files += 1
+        // A new binlog starts between transactions: resuming there loses nothing, so the checkpoint follows the
+        // server into it even when no transaction follows (an idle server rotating its binlogs).
+        if !fileName.isEmpty, name != fileName {
+            pool?.mark(.commit(next: SchemaPosition(file: name, offset: 4), gtid: nil))
+        }
         fileName = name
         var escaped = OutputBuffer(capacity: 256)
         JSONString.append(name, into: &escaped)

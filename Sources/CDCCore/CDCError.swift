@@ -12,8 +12,10 @@ public struct CDCError: Error, Sendable, CustomStringConvertible {
         /// The sink refused records permanently (authorization, a message too large, …): nothing past them is
         /// checkpointed.
         case sink
-        /// The saved state cannot be used (locked by another run, damaged, from another server).
+        /// The saved state cannot be used (damaged, from another server).
         case state
+        /// Another live run holds the state directory's lock.
+        case locked
     }
 
     public var code: Code

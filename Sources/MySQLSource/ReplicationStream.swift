@@ -2,6 +2,7 @@ import BinlogDecoder
 import CDCCore
 import CMariaDB
 import CShims
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -142,6 +143,8 @@ public final class ReplicationStream: BinlogEventSource {
     public private(set) var reconnects = 0
     /// Messages about reconnects, for the command to log (never holding the password).
     public var log: ((String) -> Void)?
+    /// Ends the stream from another thread (a signal): `nextEvent` then returns nil.
+    public let stopper = ReplicationStreamStopper()
 
     public init(url: SourceURL, connection: ConnectionOptions, options: ReplicationOptions) throws(CDCError) {
         self.url = url
@@ -289,6 +292,7 @@ public final class ReplicationStream: BinlogEventSource {
             try connection.query("SET @slave_gtid_strict_mode = 0")
             try connection.query("SET @slave_gtid_ignore_duplicates = 0")
         }
+        guard stopper.attach(Int32(truncatingIfNeeded: mysql_get_socket(connection.handle))) else { return }
         guard let rpl = cshims_rpl_init(connection.handle) else {
             throw MySQLSourceError("cannot create the replication handle (out of memory?)")
         }
@@ -305,6 +309,7 @@ public final class ReplicationStream: BinlogEventSource {
     }
 
     private func closeStream() {
+        stopper.detach()
         if let event { mariadb_free_rpl_event(event) }
         event = nil
         if let rpl { mariadb_rpl_close(rpl) }
@@ -358,6 +363,10 @@ public final class ReplicationStream: BinlogEventSource {
     /// server, so records reach the sink as they are committed even when the server then goes idle.
     public func nextEvent(beforeWaiting: () throws(CDCError) -> Void) throws(CDCError) -> SourceEvent? {
         while !finished {
+            if stopper.isStopped {
+                finished = true
+                return nil
+            }
             if let end, reached(end) {
                 finished = true
                 return nil
@@ -367,6 +376,7 @@ public final class ReplicationStream: BinlogEventSource {
             guard let fetched = mariadb_rpl_fetch(rpl, event) else {
                 // Connector/C may have released the event it was given on failure: do not free it again.
                 event = nil
+                if stopper.isStopped { continue }  // the socket was shut down to stop the stream
                 let error = streamError("reading the binlog stream from \(url.endpoint) failed")
                 if error.isConnectionLoss {
                     try reconnect(after: error)
@@ -534,7 +544,10 @@ public final class ReplicationStream: BinlogEventSource {
                         + "\(Int(options.reconnectGiveUpSeconds)) s (last error: \(lastError.description)); "
                         + "restart with --start \(resumeFile):\(resumeOffset) once the server is back")
             }
-            usleep(UInt32(delay * 1_000_000))
+            // Slept in slices, so a stop request ends the wait.
+            let wake = clock.now + .milliseconds(Int64(delay * 1000))
+            while clock.now < wake && !stopper.isStopped { usleep(50_000) }
+            if stopper.isStopped { return }
             do {
                 let connection = try MySQLConnection(url: url, options: connectionOptions)
                 self.connection = connection
@@ -546,6 +559,7 @@ public final class ReplicationStream: BinlogEventSource {
                 return
             } catch {
                 closeStream()
+                if stopper.isStopped { return }
                 guard error.isConnectionLoss || error.errno == 0 else {
                     throw CDCError(.io, "\(label): reconnecting failed: \(error.description)")
                 }
@@ -554,4 +568,33 @@ public final class ReplicationStream: BinlogEventSource {
             }
         }
     }
+}
+
+/// Stops a `ReplicationStream` from any thread: marks it stopped and shuts its socket down, so a read blocked in
+/// `mariadb_rpl_fetch` returns at once instead of after the next heartbeat. The socket is recorded under a lock, and
+/// the stream forgets it (under the same lock) before closing it, so a stop never shuts down a reused descriptor.
+public final class ReplicationStreamStopper: Sendable {
+    private let state = Mutex<(stopped: Bool, socket: Int32)>((false, -1))
+
+    public init() {}
+
+    public var isStopped: Bool { state.withLock { $0.stopped } }
+
+    public func stop() {
+        state.withLock { state in
+            state.stopped = true
+            if state.socket >= 0 { _ = shutdown(state.socket, Int32(SHUT_RDWR)) }
+        }
+    }
+
+    /// Records the socket of a new connection; false when a stop came first (the socket is then shut down).
+    func attach(_ socket: Int32) -> Bool {
+        state.withLock { state in
+            state.socket = socket
+            if state.stopped, socket >= 0 { _ = shutdown(socket, Int32(SHUT_RDWR)) }
+            return !state.stopped
+        }
+    }
+
+    func detach() { state.withLock { $0.socket = -1 } }
 }

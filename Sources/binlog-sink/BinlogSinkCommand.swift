@@ -21,12 +21,14 @@ struct BinlogSinkCommand: ParsableCommand {
         abstract: "Change data capture from MySQL and MariaDB row-based binlogs.",
         discussion: """
             Exit status: 0 done; 1 the input is damaged or cannot be decoded (every record before the damage \
-            was written); 2 a file could not be read or written; 64 bad command-line usage.
+            was written); 2 a file or the source could not be read or written; 3 the sink refused records; 4 the \
+            saved state cannot be used; 5 another run holds the state directory; 6 stopped at once by a second \
+            signal; 7 a graceful stop exceeded --shutdown-timeout; 64 bad command-line usage (docs/operations.md).
             """,
         version: "0.1.0",
         subcommands: [
             ParseCommand.self, RunCommand.self, CheckCommand.self, SchemaCommand.self, PositionCommand.self,
-            BenchCommand.self, ValidateCommand.self,
+            BenchCommand.self, ValidateCommand.self, StatusCommand.self,
         ]
     )
 }

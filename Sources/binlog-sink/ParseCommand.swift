@@ -109,7 +109,7 @@ struct ParseCommand: ParsableCommand {
             failure = error
         }
         if stats {
-            ErrorReporter.printStderr(parser.statistics.summary())
+            Logger.info(parser.statistics.summary())
         }
         if let failure { throw ErrorReporter.exit(for: failure) }
     }
@@ -117,7 +117,7 @@ struct ParseCommand: ParsableCommand {
     /// The schema registry the parser consults: none, the binlog's DDL, a server's information_schema, or saved
     /// history.
     func schemaHooks() throws(CDCError) -> RegistryHooks? {
-        let warn: (String) -> Void = { ErrorReporter.printStderr("binlog-sink: warning: \($0)") }
+        let warn: (String) -> Void = { Logger.warn($0) }
         // MariaDB or MySQL is only known from the format description; the registry's type mapping needs it
         // for JSON (a BLOB on MariaDB): guess from the first file and let table-map checks catch the rest.
         let mariadb = Self.looksLikeMariaDB(files.first)

@@ -16,7 +16,8 @@ struct RunCommand: ParsableCommand {
             (a password in the --source URL works but shows in ps: avoid it). The stream registers with \
             --server-id (default 1000000000 + the process id: give a fixed id unique among the server's replicas \
             for long-running use). A lost connection is re-established with backoff and the stream resumes with \
-            no gap and no duplicate. --until now stops at the server's end position as of the start and exits 0.
+            no gap and no duplicate. --until now stops at the server's end position as of the start and exits 0. \
+            SIGTERM/SIGINT stop gracefully: flush, save, exit 0 (docs/operations.md: exit codes, logs, metrics).
             """
     )
 
@@ -52,6 +53,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print a summary to stderr at the end.")
     var stats = false
 
+    @OptionGroup(title: "Operating") var operations: OperationsOptions
+
     func validate() throws {
         if serverId == 0 { throw ValidationError("--server-id must not be 0 (the server refuses replicas with id 0)") }
         if heartbeat < 0 || heartbeat > 4_294_967 { throw ValidationError("--heartbeat must be 0 to 4294967 seconds") }
@@ -60,8 +63,12 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var failure: CDCError?
         var parserStats: ParseStatistics?
-        let log: (String) -> Void = { ErrorReporter.printStderr("binlog-sink: \($0)") }
+        let log: (String) -> Void = { Logger.info($0) }
+        var runOperations: RunOperations?
+        defer { runOperations?.finish() }
         do throws(CDCError) {
+            let operating = try RunOperations(options: operations)
+            runOperations = operating
             let (url, connectionOptions) = try connection.resolve()
             let filter = selection.tableFilter
             let keeper = try state.map { directory throws(CDCError) in
@@ -119,6 +126,7 @@ struct RunCommand: ParsableCommand {
                 scanOptions.until = .now
                 let scan = try ReplicationStream(url: url, connection: connectionOptions, options: scanOptions)
                 scan.log = log
+                operating.stoppable(scan)
                 lookahead = try DDLLookahead.scan(
                     scan, decompressor: SystemDecompressor(), crc32: SystemDecompressor.crc32)
             }
@@ -169,7 +177,8 @@ struct RunCommand: ParsableCommand {
                 registryServer = try RegistryServer.start(
                     listen: listen, catalog: catalog, writable: sinkOptions.registryWritable, keeper: keeper, log: log)
             }
-            let sink = try SinkFactory.make(SinkFactory.Context(options: sinkOptions, encoder: encoder, log: log))
+            let sink = operating.wrap(
+                try SinkFactory.make(SinkFactory.Context(options: sinkOptions, encoder: encoder, log: log)))
             // Records are handed to the sink before the stream waits for the server
             // (BinlogEventSource.nextEvent(beforeWaiting:)): they are delivered as they are committed.
             let parser = BinlogParser(
@@ -182,7 +191,7 @@ struct RunCommand: ParsableCommand {
                 try keeper?.loadRegistry(mariadb: loader.isMariaDB) ?? SchemaRegistry(mariadb: loader.isMariaDB)
             let hooks = RegistryHooks(
                 registry: registry, loader: loader,
-                warn: { ErrorReporter.printStderr("binlog-sink: warning: \($0)") })
+                warn: { Logger.warn($0) })
             hooks.lookahead = lookahead
             parser.schemaHooks = hooks
             if let keeper {
@@ -192,15 +201,24 @@ struct RunCommand: ParsableCommand {
                     // Kafka transactions hold an unfinished source transaction back: none of it is delivered yet.
                     if kafkaTransactions { checkpoint.transaction?.records = 0 }
                     try keeper.save(checkpoint, registry: hooks.registry, serverID: sourceServerID)
+                    operating.checkpointed(checkpoint)
                 }
             }
             defer { parserStats = parser.statistics }
-            try parser.run(source: stream)
+            try parser.run(
+                source: operating.wrap(
+                    stream, url: url, connection: connectionOptions, oneShot: options.until != .never))
             try sink.close()
+            if ShutdownSignal.shared.requested {
+                let saved = parser.lastCheckpoint?.resumePosition.map { " at \($0.file):\($0.offset)" } ?? ""
+                log(
+                    "stopped by \(ShutdownSignal.shared.signalName): the sink is flushed"
+                        + (keeper == nil ? "" : ", the position saved\(saved)"))
+            }
         } catch {
             failure = error
         }
-        if stats, let parserStats { ErrorReporter.printStderr(parserStats.summary()) }
+        if stats, let parserStats { Logger.summary(parserStats.summary()) }
         if let failure { throw ErrorReporter.exit(for: failure) }
     }
 }

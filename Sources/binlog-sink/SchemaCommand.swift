@@ -130,7 +130,7 @@ struct SchemaCommand: ParsableCommand {
                 let changes = DDLParser.parse(query.query, defaultDatabase: query.database)
                 if changes.isEmpty { return }
                 for problem in registry.apply(changes, at: position) {
-                    ErrorReporter.printStderr("binlog-sink: warning: at \(position): \(problem)")
+                    Logger.warn("at \(position): \(problem)")
                 }
             }
             return registry

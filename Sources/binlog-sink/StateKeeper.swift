@@ -34,7 +34,7 @@ final class StateKeeper: @unchecked Sendable {
     }
 
     static func cdcError(_ error: StateStoreError) -> CDCError {
-        CDCError(error.kind == .io ? .io : .state, error.description)
+        CDCError(error.kind == .io ? .io : error.kind == .locked ? .locked : .state, error.description)
     }
 
     func loadPosition() throws(CDCError) -> SavedPosition? {

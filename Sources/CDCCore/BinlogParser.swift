@@ -194,7 +194,7 @@ public final class BinlogParser {
         // A new binlog starts between transactions: resuming there loses nothing, so the checkpoint follows the
         // server into it even when no transaction follows (an idle server rotating its binlogs).
         if !fileName.isEmpty, name != fileName {
-            pool?.mark(.commit(next: SchemaPosition(file: name, offset: 4), gtid: nil))
+            pool?.mark(.commit(next: SchemaPosition(file: name, offset: 4), gtid: nil, timestamp: 0))
         }
         fileName = name
         var escaped = OutputBuffer(capacity: 256)

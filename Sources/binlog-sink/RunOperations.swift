@@ -96,7 +96,7 @@ final class RunOperations {
                     let total = Self.distance(from: start, to: end, logs: state.serverLogs)
                     let done = Self.distance(from: start, to: (state.file, state.offset), logs: state.serverLogs)
                     progress.update(
-                        task: "binlog", done: Double(done ?? state.bytesRead), total: total.map(Double.init),
+                        task: "binlog", done: Double(done ?? state.bytesRead), total: total.map { Double($0) },
                         unit: .bytes, detail: "\(state.file):\(state.offset)")
                 } else {
                     progress.update(

@@ -61,6 +61,7 @@ import Testing
                 environment[variable] = variable.hasSuffix("URL") ? "http://127.0.0.1:8081" : "/tmp/x"
                 rest = rest[open.upperBound...].dropFirst(body.count)
             }
+            environment["MYSQL_USER"] = "cdc"
             environment["MYSQL_HOST"] = "db.example"
             environment["MYSQL_PORT"] = "3306"
             environment["REDIS_PORT"] = "6379"

@@ -214,8 +214,16 @@ extension LiveServer {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            let deadline = Date().addingTimeInterval(30)
-            while process.isRunning && Self.directorySize(output) < 2_000_000 && Date() < deadline { usleep(5_000) }
+            // Kill it once a checkpoint inside the transaction is saved (b's records counted under --include b).
+            let deadline = Date().addingTimeInterval(60)
+            while process.isRunning && Date() < deadline {
+                let shown = try BinlogSinkCLI.run(["position", "show", "--state", state])
+                let text = shown.stdoutText
+                if shown.status == 0, text.contains("records delivered"), !text.contains(", 0 records delivered") {
+                    break
+                }
+                usleep(20_000)
+            }
             let killed = process.isRunning
             if killed { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()

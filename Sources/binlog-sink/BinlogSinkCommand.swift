@@ -26,7 +26,7 @@ struct BinlogSinkCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ParseCommand.self, RunCommand.self, CheckCommand.self, SchemaCommand.self, PositionCommand.self,
-            BenchCommand.self,
+            BenchCommand.self, SnapshotCommand.self,
         ]
     )
 }

@@ -44,6 +44,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds to keep reconnecting after a lost connection before giving up.")
     var reconnectTimeout: Double = 600
 
+    @Option(
+        help:
+            "Snapshot the tables first (docs/snapshot.md): never, initial (once per state, then stream from its position) or only (snapshot, then exit)."
+    )
+    var snapshot: String = "never"
+
+    @Option(help: "Rows per primary-key chunk of the snapshot.")
+    var snapshotChunkSize: Int = 10_000
+
     @OptionGroup var selection: SelectionOptions
 
     @Flag(help: "Print a summary to stderr at the end.")
@@ -57,6 +66,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var failure: CDCError?
         var parserStats: ParseStatistics?
+        var snapshotSummary: SnapshotRunner.Summary?
+        var finalPosition: String?
         let log: (String) -> Void = { ErrorReporter.printStderr("binlog-sink: \($0)") }
         do throws(CDCError) {
             let (url, connectionOptions) = try connection.resolve()
@@ -64,11 +75,16 @@ struct RunCommand: ParsableCommand {
             let keeper = try state.map { directory throws(CDCError) in
                 try StateKeeper(directory: directory, filter: filter)
             }
+            let taken = try SnapshotStage.beforeRun(
+                mode: snapshot, chunkSize: snapshotChunkSize, url: url, connection: connectionOptions,
+                sinkOptions: sinkOptions, selection: selection, keeper: keeper, log: log)
+            snapshotSummary = taken.summary
+            if snapshot == "only" { return SnapshotStage.report(snapshotSummary, final: nil) }
             let saved = try keeper?.loadPosition()
             var options = ReplicationOptions()
             var parserOptions = BinlogParser.Options()
             do throws(MySQLSourceError) {
-                options.start = try StartPosition(parsing: start)
+                options.start = try StartPosition(parsing: taken.start ?? start)
                 options.until = try UntilPosition(parsing: until)
             } catch {
                 throw CDCError(.usage, error.description)
@@ -177,10 +193,12 @@ struct RunCommand: ParsableCommand {
             defer { parserStats = parser.statistics }
             try parser.run(source: stream)
             try sink.close()
+            finalPosition = "\(stream.file):\(stream.nextPosition)"
         } catch {
             failure = error
         }
         if stats, let parserStats { ErrorReporter.printStderr(parserStats.summary()) }
+        if failure == nil, snapshot != "never" { SnapshotStage.report(snapshotSummary, final: finalPosition) }
         if let failure { throw ErrorReporter.exit(for: failure) }
     }
 }

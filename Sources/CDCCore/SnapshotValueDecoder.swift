@@ -1,0 +1,248 @@
+import BinlogDecoder
+
+/// Turns the text a SELECT returns for a column (`SnapshotTable.Kind`) into the `ColumnValue` the binlog decoder
+/// produces for the same stored value, so the renderers cannot tell a snapshot row from a binlog row.
+public enum SnapshotValueDecoder {
+    /// Decodes field `range` of `bytes`; may append side data (a binary DECIMAL) to `bytes`.
+    public static func value(
+        _ kind: SnapshotTable.Kind, _ range: Range<Int>, in bytes: inout [UInt8], column: String
+    ) throws(CDCError) -> ColumnValue {
+        switch kind {
+        case .bytes: return .bytes(range)
+        case .geometry: return .geometry(range)
+        case .vector: return .vector(range)
+        case .jsonText: return .jsonText(range)
+        case .signed:
+            guard let number = signed(bytes, range) else { throw bad(bytes, range, column, "an integer") }
+            return .int(number)
+        case .unsigned:
+            guard let number = unsigned(bytes, range) else { throw bad(bytes, range, column, "an unsigned integer") }
+            return .uint(number)
+        case .bit:
+            guard let number = unsigned(bytes, range) else { throw bad(bytes, range, column, "a BIT number") }
+            return .bit(number)
+        case .enumIndex:
+            guard let number = unsigned(bytes, range), number <= UInt64(UInt16.max) else {
+                throw bad(bytes, range, column, "an ENUM index")
+            }
+            return .enumIndex(UInt16(number))
+        case .setBits:
+            guard let number = unsigned(bytes, range) else { throw bad(bytes, range, column, "a SET bitmask") }
+            return .setBits(number)
+        case .year:
+            guard let number = unsigned(bytes, range), number <= 2155 else { throw bad(bytes, range, column, "a YEAR") }
+            return .year(UInt16(number))
+        case .float:
+            guard let number = double(bytes, range) else { throw bad(bytes, range, column, "a FLOAT") }
+            return .float(Float(number))
+        case .double:
+            guard let number = double(bytes, range) else { throw bad(bytes, range, column, "a DOUBLE") }
+            return .double(number)
+        case .decimal(let precision, let scale):
+            let start = bytes.count
+            guard encodeDecimal(bytes, range, precision: Int(precision), scale: Int(scale), into: &bytes) else {
+                bytes.removeSubrange(start...)
+                throw bad(bytes, range, column, "a DECIMAL(\(precision),\(scale))")
+            }
+            return .decimal(start..<bytes.count, precision: precision, scale: scale)
+        case .date:
+            guard let date = parseDate(bytes, range.lowerBound, range.upperBound), range.count == 10 else {
+                throw bad(bytes, range, column, "a DATE")
+            }
+            return .date(year: date.year, month: date.month, day: date.day)
+        case .dateTime(let fsp):
+            guard let value = parseDateTime(bytes, range, fsp: fsp) else {
+                throw bad(bytes, range, column, "a DATETIME")
+            }
+            return .dateTime(value)
+        case .timestamp(let fsp):
+            guard let value = parseDateTime(bytes, range, fsp: fsp) else {
+                throw bad(bytes, range, column, "a TIMESTAMP")
+            }
+            if value.year == 0 && value.month == 0 && value.day == 0 {
+                return .timestamp(seconds: 0, microseconds: 0, fsp: fsp)
+            }
+            let days = daysFromCivil(Int64(value.year), Int64(value.month), Int64(value.day))
+            let seconds = days * 86400 + Int64(value.hour) * 3600 + Int64(value.minute) * 60 + Int64(value.second)
+            guard let stamp = UInt32(exactly: seconds) else { throw bad(bytes, range, column, "a TIMESTAMP") }
+            return .timestamp(seconds: stamp, microseconds: value.microseconds, fsp: fsp)
+        case .time(let fsp):
+            guard let value = parseTime(bytes, range, fsp: fsp) else { throw bad(bytes, range, column, "a TIME") }
+            return .time(value)
+        }
+    }
+
+    static func bad(_ bytes: [UInt8], _ range: Range<Int>, _ column: String, _ what: String) -> CDCError {
+        let shown = String(
+            decoding: bytes[range.lowerBound..<min(range.upperBound, range.lowerBound + 80)], as: UTF8.self)
+        return CDCError(
+            .decode, "snapshot: column \(column) returned \"\(shown)\", which is not \(what) (report this as a bug)")
+    }
+
+    @inline(__always)
+    static func unsigned(_ bytes: [UInt8], _ range: Range<Int>) -> UInt64? {
+        guard !range.isEmpty, range.count <= 20 else { return nil }
+        var value: UInt64 = 0
+        for index in range {
+            let digit = bytes[index] &- 48
+            guard digit < 10 else { return nil }
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
+            if overflow1 || overflow2 { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    @inline(__always)
+    static func signed(_ bytes: [UInt8], _ range: Range<Int>) -> Int64? {
+        guard !range.isEmpty else { return nil }
+        if bytes[range.lowerBound] == 45 {
+            guard let magnitude = unsigned(bytes, (range.lowerBound + 1)..<range.upperBound) else { return nil }
+            if magnitude == UInt64(Int64.max) + 1 { return Int64.min }
+            guard let value = Int64(exactly: magnitude) else { return nil }
+            return -value
+        }
+        guard let magnitude = unsigned(bytes, range) else { return nil }
+        return Int64(exactly: magnitude)
+    }
+
+    static func double(_ bytes: [UInt8], _ range: Range<Int>) -> Double? {
+        guard !range.isEmpty, range.count < 64 else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> Double? in
+            for (offset, index) in range.enumerated() { buffer[offset] = CChar(bitPattern: bytes[index]) }
+            buffer[range.count] = 0
+            guard let base = buffer.baseAddress else { return nil }
+            return Double(String(cString: base))
+        }
+    }
+
+    static let digitBytes = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4]
+
+    /// MySQL's binary DECIMAL (`DecimalFormat`) of the decimal text `[-]digits[.digits]`.
+    static func encodeDecimal(
+        _ bytes: [UInt8], _ range: Range<Int>, precision: Int, scale: Int, into out: inout [UInt8]
+    ) -> Bool {
+        guard precision > 0, precision <= 65, scale >= 0, scale <= 30, scale <= precision, !range.isEmpty else {
+            return false
+        }
+        var index = range.lowerBound
+        let negative = bytes[index] == 45
+        if negative { index += 1 }
+        var integer: [UInt8] = []
+        var fraction: [UInt8] = []
+        var inFraction = false
+        while index < range.upperBound {
+            let byte = bytes[index]
+            if byte == 46 && !inFraction {
+                inFraction = true
+            } else if byte >= 48 && byte <= 57 {
+                if inFraction { fraction.append(byte - 48) } else { integer.append(byte - 48) }
+            } else {
+                return false
+            }
+            index += 1
+        }
+        let integerDigits = precision - scale
+        while integer.count > integerDigits, integer.first == 0 { integer.removeFirst() }
+        guard integer.count <= integerDigits, fraction.count <= scale else { return false }
+        integer.insert(contentsOf: repeatElement(0, count: integerDigits - integer.count), at: 0)
+        fraction.append(contentsOf: repeatElement(0, count: scale - fraction.count))
+        let start = out.count
+        func group(_ digits: ArraySlice<UInt8>) {
+            var value: UInt32 = 0
+            for digit in digits { value = value * 10 + UInt32(digit) }
+            let width = digits.count == 9 ? 4 : digitBytes[digits.count]
+            for shift in stride(from: (width - 1) * 8, through: 0, by: -8) {
+                out.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+            }
+        }
+        let leading = integerDigits % 9
+        if leading > 0 { group(integer[0..<leading]) }
+        var position = leading
+        while position < integerDigits {
+            group(integer[position..<(position + 9)])
+            position += 9
+        }
+        position = 0
+        while position + 9 <= scale {
+            group(fraction[position..<(position + 9)])
+            position += 9
+        }
+        if position < scale { group(fraction[position..<scale]) }
+        if negative {
+            for offset in start..<out.count { out[offset] = ~out[offset] }
+        }
+        if out.count > start { out[start] ^= 0x80 }
+        return out.count - start == DecimalFormat.binarySize(precision: precision, scale: scale)
+    }
+
+    @inline(__always)
+    static func digits(_ bytes: [UInt8], _ start: Int, _ count: Int) -> UInt32? {
+        var value: UInt32 = 0
+        for index in start..<(start + count) {
+            let digit = bytes[index] &- 48
+            guard digit < 10 else { return nil }
+            value = value * 10 + UInt32(digit)
+        }
+        return value
+    }
+
+    static func parseDate(_ bytes: [UInt8], _ start: Int, _ end: Int) -> (year: UInt16, month: UInt8, day: UInt8)? {
+        guard end - start >= 10, bytes[start + 4] == 45, bytes[start + 7] == 45,
+            let year = digits(bytes, start, 4), let month = digits(bytes, start + 5, 2),
+            let day = digits(bytes, start + 8, 2)
+        else { return nil }
+        return (UInt16(year), UInt8(month), UInt8(day))
+    }
+
+    /// `.ffffff` (1…6 digits) as microseconds; nil when malformed. `start == end`: zero.
+    static func fraction(_ bytes: [UInt8], _ start: Int, _ end: Int) -> UInt32? {
+        if start == end { return 0 }
+        let count = end - start - 1
+        guard bytes[start] == 46, count >= 1, count <= 6, let value = digits(bytes, start + 1, count) else {
+            return nil
+        }
+        var micros = value
+        for _ in count..<6 { micros *= 10 }
+        return micros
+    }
+
+    static func parseDateTime(_ bytes: [UInt8], _ range: Range<Int>, fsp: UInt8) -> DateTimeValue? {
+        let start = range.lowerBound
+        guard range.count >= 19, let date = parseDate(bytes, start, range.upperBound), bytes[start + 10] == 32,
+            bytes[start + 13] == 58, bytes[start + 16] == 58, let hour = digits(bytes, start + 11, 2),
+            let minute = digits(bytes, start + 14, 2), let second = digits(bytes, start + 17, 2),
+            let micros = fraction(bytes, start + 19, range.upperBound)
+        else { return nil }
+        return DateTimeValue(
+            year: date.year, month: date.month, day: date.day, hour: UInt8(hour), minute: UInt8(minute),
+            second: UInt8(second), microseconds: micros, fsp: fsp)
+    }
+
+    static func parseTime(_ bytes: [UInt8], _ range: Range<Int>, fsp: UInt8) -> TimeValue? {
+        var start = range.lowerBound
+        let negative = start < range.upperBound && bytes[start] == 45
+        if negative { start += 1 }
+        var colon = start
+        while colon < range.upperBound && bytes[colon] != 58 { colon += 1 }
+        let hourDigits = colon - start
+        guard hourDigits >= 2, hourDigits <= 3, colon + 6 <= range.upperBound, bytes[colon + 3] == 58,
+            let hours = digits(bytes, start, hourDigits), let minutes = digits(bytes, colon + 1, 2),
+            let seconds = digits(bytes, colon + 4, 2), let micros = fraction(bytes, colon + 6, range.upperBound)
+        else { return nil }
+        return TimeValue(
+            negative: negative, hours: hours, minutes: UInt8(minutes), seconds: UInt8(seconds), microseconds: micros,
+            fsp: fsp)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+}

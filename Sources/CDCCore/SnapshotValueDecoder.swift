@@ -19,7 +19,7 @@ public enum SnapshotValueDecoder {
             guard let number = unsigned(bytes, range) else { throw bad(bytes, range, column, "an unsigned integer") }
             return .uint(number)
         case .bit:
-            guard let number = unsigned(bytes, range) else { throw bad(bytes, range, column, "a BIT number") }
+            guard let number = bitPattern(bytes, range) else { throw bad(bytes, range, column, "a BIT number") }
             return .bit(number)
         case .enumIndex:
             guard let number = unsigned(bytes, range), number <= UInt64(UInt16.max) else {
@@ -27,7 +27,7 @@ public enum SnapshotValueDecoder {
             }
             return .enumIndex(UInt16(number))
         case .setBits:
-            guard let number = unsigned(bytes, range) else { throw bad(bytes, range, column, "a SET bitmask") }
+            guard let number = bitPattern(bytes, range) else { throw bad(bytes, range, column, "a SET bitmask") }
             return .setBits(number)
         case .year:
             guard let number = unsigned(bytes, range), number <= 2155 else { throw bad(bytes, range, column, "a YEAR") }
@@ -92,6 +92,12 @@ public enum SnapshotValueDecoder {
             value = sum
         }
         return value
+    }
+
+    /// `col+0` of a 64-bit BIT or SET comes back signed when the top bit is set: its bits either way.
+    static func bitPattern(_ bytes: [UInt8], _ range: Range<Int>) -> UInt64? {
+        if let number = unsigned(bytes, range) { return number }
+        return signed(bytes, range).map { UInt64(bitPattern: $0) }
     }
 
     @inline(__always)

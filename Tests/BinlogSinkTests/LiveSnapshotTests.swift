@@ -74,7 +74,8 @@ extension LiveServer {
             for line in lines {
                 let (table, op) = try identity(line)
                 var rows = tables[table] ?? [:]
-                if ["update", "u", "delete", "d"].contains(op), let before = RecordImageText.member("before", of: line) {
+                if ["update", "u", "delete", "d"].contains(op), let before = RecordImageText.member("before", of: line)
+                {
                     rows[before, default: 0] -= 1
                     if rows[before] == 0 { rows[before] = nil }
                 }
@@ -93,10 +94,14 @@ extension LiveServer {
             let database = LiveMariaDBTests.uniqueDatabase("bls_snapr")
             let live = try LiveMariaDBTests()
             let start = try currentPosition()
+            // The live workload's tables (every type it covers) plus the types and keys it does not: geometry,
+            // INET4/INET6/UUID, and primary keys of strings in another character set, temporal, DECIMAL, ENUM and BIT
+            // columns (the chunk bound must compare exactly like ORDER BY).
+            let sql = LiveWorkload.sql(database: database) + ";\n" + Self.extraSQL
             if fullMetadata {
-                _ = try live.withFullRowMetadata { try client.run(LiveWorkload.sql(database: database)) }
+                _ = try live.withFullRowMetadata { try client.run(sql) }
             } else {
-                _ = try client.run(LiveWorkload.sql(database: database))
+                _ = try client.run(sql)
             }
             defer { _ = try? client.run("DROP DATABASE IF EXISTS `\(database)`") }
             let include = ["--include", "\(database).*", "--exclude", "\(database).t_alter"]
@@ -115,8 +120,9 @@ extension LiveServer {
             let expected = try Self.materializedTexts(Self.lines(streamed.result.stdout))
             let actual = try Self.materializedTexts(snapshotLines)
             var problems: [String] = []
-            for table in LiveWorkload.tables where table.name != "t_alter" {
-                let name = "\(database).\(table.name)"
+            for tableName in LiveWorkload.tables.map(\.name) + ["x_geo", "x_keys", "x_enum_bit"]
+            where tableName != "t_alter" {
+                let name = "\(database).\(tableName)"
                 let want = expected[name] ?? [:]
                 let got = actual[name] ?? [:]
                 if want.isEmpty { problems.append("\(name): the binlog left no rows (workload changed?)") }
@@ -129,6 +135,27 @@ extension LiveServer {
             }
             expectNoProblems(problems, "snapshot vs binlog (\(format), full metadata: \(fullMetadata))")
         }
+
+        static let extraSQL = """
+            CREATE TABLE x_geo (id INT PRIMARY KEY, g GEOMETRY, p POINT, i4 INET4, i6 INET6, u UUID) ENGINE=InnoDB;
+            INSERT INTO x_geo VALUES
+              (1, ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))'), ST_GeomFromText('POINT(1.5 -2)', 4326),
+               '10.0.0.1', '2001:db8::1', '123e4567-e89b-12d3-a456-426614174000'),
+              (2, NULL, ST_GeomFromText('POINT(0 0)'), '0.0.0.0', '::', '00000000-0000-0000-0000-000000000000'),
+              (3, ST_GeomFromText('LINESTRING(0 0,10 10,20 25)'), NULL, NULL, '::ffff:1.2.3.4', NULL);
+            CREATE TABLE x_keys (
+              k VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_german1_ci NOT NULL, t DATETIME(3) NOT NULL,
+              d DECIMAL(10,2) NOT NULL, v VARCHAR(10), PRIMARY KEY (k, t, d)) ENGINE=InnoDB;
+            INSERT INTO x_keys VALUES
+              ('a', '2020-01-01 00:00:00.000', 1.5, 'v1'), ('a', '2020-01-01 00:00:00.000', -1.5, 'v2'),
+              ('a', '2020-01-01 00:00:00.001', 0, 'v3'), ('Ä', '2020-01-01 00:00:00.000', 1, 'v4'),
+              ('ä', '1999-12-31 23:59:59.999', 1, 'v5'), ('B', '2020-01-01 00:00:00.000', 1, 'v6'),
+              ('z''q', '2020-01-01 00:00:00.000', 1, 'v7'), ('z', '2020-01-01 00:00:00.000', 1, 'v8');
+            CREATE TABLE x_enum_bit (e ENUM('b', 'a', 'c') NOT NULL, b BIT(12) NOT NULL, v INT,
+              PRIMARY KEY (e, b)) ENGINE=InnoDB;
+            INSERT INTO x_enum_bit VALUES ('a', b'1', 1), ('a', b'111111111111', 2), ('b', b'0', 3), ('c', b'10', 4),
+              ('b', b'100000000000', 5);
+            """
 
         /// Rows of `table` as "v1|v2|…" (NULL as \N), sorted.
         func serverRows(_ columns: [String], _ table: String) throws -> [String] {

@@ -1,11 +1,17 @@
 import BinlogDecoder
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Turns the text a SELECT returns for a column (`SnapshotTable.Kind`) into the `ColumnValue` the binlog decoder
 /// produces for the same stored value, so the renderers cannot tell a snapshot row from a binlog row.
 public enum SnapshotValueDecoder {
     /// Decodes field `range` of `bytes`; may append side data (a binary DECIMAL) to `bytes`.
     public static func value(
-        _ kind: SnapshotTable.Kind, _ range: Range<Int>, in bytes: inout [UInt8], column: String
+        _ kind: SnapshotTable.Kind, _ range: Range<Int>, in bytes: inout [UInt8], column: @autoclosure () -> String
     ) throws(CDCError) -> ColumnValue {
         switch kind {
         case .bytes: return .bytes(range)
@@ -72,11 +78,11 @@ public enum SnapshotValueDecoder {
         }
     }
 
-    static func bad(_ bytes: [UInt8], _ range: Range<Int>, _ column: String, _ what: String) -> CDCError {
+    static func bad(_ bytes: [UInt8], _ range: Range<Int>, _ column: () -> String, _ what: String) -> CDCError {
         let shown = String(
             decoding: bytes[range.lowerBound..<min(range.upperBound, range.lowerBound + 80)], as: UTF8.self)
         return CDCError(
-            .decode, "snapshot: column \(column) returned \"\(shown)\", which is not \(what) (report this as a bug)")
+            .decode, "snapshot: column \(column()) returned \"\(shown)\", which is not \(what) (report this as a bug)")
     }
 
     @inline(__always)
@@ -119,13 +125,16 @@ public enum SnapshotValueDecoder {
             for (offset, index) in range.enumerated() { buffer[offset] = CChar(bitPattern: bytes[index]) }
             buffer[range.count] = 0
             guard let base = buffer.baseAddress else { return nil }
-            return Double(String(cString: base))
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(base, &end)
+            guard let end, end == base + range.count else { return nil }
+            return value
         }
     }
 
     static let digitBytes = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4]
 
-    /// MySQL's binary DECIMAL (`DecimalFormat`) of the decimal text `[-]digits[.digits]`.
+    /// MySQL's binary DECIMAL (`DecimalFormat`) of the decimal text `[-]digits[.digits]`, appended to `out`.
     static func encodeDecimal(
         _ bytes: [UInt8], _ range: Range<Int>, precision: Int, scale: Int, into out: inout [UInt8]
     ) -> Bool {
@@ -135,47 +144,63 @@ public enum SnapshotValueDecoder {
         var index = range.lowerBound
         let negative = bytes[index] == 45
         if negative { index += 1 }
-        var integer: [UInt8] = []
-        var fraction: [UInt8] = []
-        var inFraction = false
-        while index < range.upperBound {
-            let byte = bytes[index]
-            if byte == 46 && !inFraction {
-                inFraction = true
-            } else if byte >= 48 && byte <= 57 {
-                if inFraction { fraction.append(byte - 48) } else { integer.append(byte - 48) }
-            } else {
-                return false
-            }
-            index += 1
+        while index < range.upperBound - 1, bytes[index] == 48, bytes[index + 1] != 46 { index += 1 }
+        let integerStart = index
+        while index < range.upperBound, bytes[index] &- 48 < 10 { index += 1 }
+        let integerEnd = index
+        var fractionStart = index
+        var fractionEnd = index
+        if index < range.upperBound {
+            guard bytes[index] == 46 else { return false }
+            fractionStart = index + 1
+            fractionEnd = fractionStart
+            while fractionEnd < range.upperBound, bytes[fractionEnd] &- 48 < 10 { fractionEnd += 1 }
+            guard fractionEnd == range.upperBound else { return false }
         }
         let integerDigits = precision - scale
-        while integer.count > integerDigits, integer.first == 0 { integer.removeFirst() }
-        guard integer.count <= integerDigits, fraction.count <= scale else { return false }
-        integer.insert(contentsOf: repeatElement(0, count: integerDigits - integer.count), at: 0)
-        fraction.append(contentsOf: repeatElement(0, count: scale - fraction.count))
+        var integerLength = integerEnd - integerStart
+        // "0.5": the single leading zero is not a digit of the integer part.
+        if integerLength == 1 && bytes[integerStart] == 48 { integerLength = 0 }
+        guard integerLength <= integerDigits, fractionEnd - fractionStart <= scale else { return false }
+        let pad = integerDigits - integerLength
+        let firstIntegerDigit = integerEnd - integerLength
+        func integerDigit(_ position: Int) -> UInt32 {
+            position < pad ? 0 : UInt32(bytes[firstIntegerDigit + position - pad] - 48)
+        }
+        func fractionDigit(_ position: Int) -> UInt32 {
+            fractionStart + position < fractionEnd ? UInt32(bytes[fractionStart + position] - 48) : 0
+        }
         let start = out.count
-        func group(_ digits: ArraySlice<UInt8>) {
-            var value: UInt32 = 0
-            for digit in digits { value = value * 10 + UInt32(digit) }
-            let width = digits.count == 9 ? 4 : digitBytes[digits.count]
-            for shift in stride(from: (width - 1) * 8, through: 0, by: -8) {
+        func emit(_ value: UInt32, digits: Int) {
+            let width = digits == 9 ? 4 : digitBytes[digits]
+            var shift = (width - 1) * 8
+            while shift >= 0 {
                 out.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+                shift -= 8
             }
         }
+        var position = 0
         let leading = integerDigits % 9
-        if leading > 0 { group(integer[0..<leading]) }
-        var position = leading
+        if leading > 0 {
+            var value: UInt32 = 0
+            for offset in 0..<leading { value = value * 10 + integerDigit(offset) }
+            emit(value, digits: leading)
+            position = leading
+        }
         while position < integerDigits {
-            group(integer[position..<(position + 9)])
+            var value: UInt32 = 0
+            for offset in position..<(position + 9) { value = value * 10 + integerDigit(offset) }
+            emit(value, digits: 9)
             position += 9
         }
         position = 0
-        while position + 9 <= scale {
-            group(fraction[position..<(position + 9)])
-            position += 9
+        while position < scale {
+            let count = min(9, scale - position)
+            var value: UInt32 = 0
+            for offset in position..<(position + count) { value = value * 10 + fractionDigit(offset) }
+            emit(value, digits: count)
+            position += count
         }
-        if position < scale { group(fraction[position..<scale]) }
         if negative {
             for offset in start..<out.count { out[offset] = ~out[offset] }
         }

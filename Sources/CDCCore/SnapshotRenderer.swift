@@ -38,11 +38,12 @@ public struct SnapshotRenderer: Sendable {
     }
 
     /// Converts and encodes every row of `block` (the first `table.map.columns.count` fields of each row).
-    public func render(_ block: SnapshotRowBlock) throws(CDCError) -> RecordBatch {
+    public func render(_ block: consuming SnapshotRowBlock) throws(CDCError) -> RecordBatch {
         var block = block
         let info = self.info.copy()
         let columns = table.kinds.count
-        var values = OutputBuffer(capacity: max(4096, block.bytes.count + block.rowCount * 96))
+        var values = OutputBuffer(
+            capacity: max(4096, block.bytes.count + block.bytes.count / 4 + block.rowCount * (columns * 24 + 256)))
         var keyBuffer = OutputBuffer(capacity: keys ? block.rowCount * 16 + 64 : 64)
         var records: [RecordBatch.Record] = []
         records.reserveCapacity(block.rowCount)

@@ -14,6 +14,7 @@ public struct SnapshotRowBlock: Sendable {
         self.fieldsPerRow = fieldsPerRow
         self.firstOrdinal = firstOrdinal
         bytes.reserveCapacity(capacity)
+        fields.reserveCapacity(fieldsPerRow * 2 * 1024)
     }
 
     /// Appends one row's fields (`field(i)` nil for NULL).

@@ -45,11 +45,18 @@ public enum SnapshotValueDecoder {
             guard let number = double(bytes, range) else { throw bad(bytes, range, column, "a DOUBLE") }
             return .double(number)
         case .decimal(let precision, let scale):
+            // Encoded into a stack buffer first: appending to `bytes` while reading it would copy the whole block.
+            var buffer: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 32 bytes; DECIMAL(65,30) needs 30
             let start = bytes.count
-            guard encodeDecimal(bytes, range, precision: Int(precision), scale: Int(scale), into: &bytes) else {
-                bytes.removeSubrange(start...)
-                throw bad(bytes, range, column, "a DECIMAL(\(precision),\(scale))")
+            let appended = withUnsafeMutableBytes(of: &buffer) { raw -> Bool in
+                guard
+                    let count = encodeDecimal(
+                        bytes, range, precision: Int(precision), scale: Int(scale), to: raw.bindMemory(to: UInt8.self))
+                else { return false }
+                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+                return true
             }
+            guard appended else { throw bad(bytes, range, column, "a DECIMAL(\(precision),\(scale))") }
             return .decimal(start..<bytes.count, precision: precision, scale: scale)
         case .date:
             guard let date = parseDate(bytes, range.lowerBound, range.upperBound), range.count == 10 else {
@@ -134,12 +141,15 @@ public enum SnapshotValueDecoder {
 
     static let digitBytes = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4]
 
-    /// MySQL's binary DECIMAL (`DecimalFormat`) of the decimal text `[-]digits[.digits]`, appended to `out`.
+    /// MySQL's binary DECIMAL (`DecimalFormat`) of the decimal text `[-]digits[.digits]`, written to `out` (room
+    /// for 32 bytes); returns its length, nil when the text does not fit the column.
     static func encodeDecimal(
-        _ bytes: [UInt8], _ range: Range<Int>, precision: Int, scale: Int, into out: inout [UInt8]
-    ) -> Bool {
-        guard precision > 0, precision <= 65, scale >= 0, scale <= 30, scale <= precision, !range.isEmpty else {
-            return false
+        _ bytes: [UInt8], _ range: Range<Int>, precision: Int, scale: Int, to out: UnsafeMutableBufferPointer<UInt8>
+    ) -> Int? {
+        guard precision > 0, precision <= 65, scale >= 0, scale <= 30, scale <= precision, !range.isEmpty,
+            DecimalFormat.binarySize(precision: precision, scale: scale) <= out.count
+        else {
+            return nil
         }
         var index = range.lowerBound
         let negative = bytes[index] == 45
@@ -151,17 +161,17 @@ public enum SnapshotValueDecoder {
         var fractionStart = index
         var fractionEnd = index
         if index < range.upperBound {
-            guard bytes[index] == 46 else { return false }
+            guard bytes[index] == 46 else { return nil }
             fractionStart = index + 1
             fractionEnd = fractionStart
             while fractionEnd < range.upperBound, bytes[fractionEnd] &- 48 < 10 { fractionEnd += 1 }
-            guard fractionEnd == range.upperBound else { return false }
+            guard fractionEnd == range.upperBound else { return nil }
         }
         let integerDigits = precision - scale
         var integerLength = integerEnd - integerStart
         // "0.5": the single leading zero is not a digit of the integer part.
         if integerLength == 1 && bytes[integerStart] == 48 { integerLength = 0 }
-        guard integerLength <= integerDigits, fractionEnd - fractionStart <= scale else { return false }
+        guard integerLength <= integerDigits, fractionEnd - fractionStart <= scale else { return nil }
         let pad = integerDigits - integerLength
         let firstIntegerDigit = integerEnd - integerLength
         func integerDigit(_ position: Int) -> UInt32 {
@@ -170,12 +180,13 @@ public enum SnapshotValueDecoder {
         func fractionDigit(_ position: Int) -> UInt32 {
             fractionStart + position < fractionEnd ? UInt32(bytes[fractionStart + position] - 48) : 0
         }
-        let start = out.count
+        var count = 0
         func emit(_ value: UInt32, digits: Int) {
             let width = digits == 9 ? 4 : digitBytes[digits]
             var shift = (width - 1) * 8
             while shift >= 0 {
-                out.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+                out[count] = UInt8(truncatingIfNeeded: value >> UInt32(shift))
+                count += 1
                 shift -= 8
             }
         }
@@ -202,10 +213,10 @@ public enum SnapshotValueDecoder {
             position += count
         }
         if negative {
-            for offset in start..<out.count { out[offset] = ~out[offset] }
+            for offset in 0..<count { out[offset] = ~out[offset] }
         }
-        if out.count > start { out[start] ^= 0x80 }
-        return out.count - start == DecimalFormat.binarySize(precision: precision, scale: scale)
+        if count > 0 { out[0] ^= 0x80 }
+        return count == DecimalFormat.binarySize(precision: precision, scale: scale) ? count : nil
     }
 
     @inline(__always)

@@ -17,6 +17,20 @@ public struct TableMap: Sendable, Equatable {
     /// True when the event carried optional metadata (`binlog_row_metadata` FULL or MINIMAL).
     public var hasOptionalMetadata: Bool
 
+    /// A table map built from a known schema (the snapshot renders its rows with the map a rows event would have).
+    public init(
+        tableID: UInt64, flags: UInt16, database: String, table: String, columns: [TableColumn], primaryKey: [Int],
+        hasOptionalMetadata: Bool
+    ) {
+        self.tableID = tableID
+        self.flags = flags
+        self.database = database
+        self.table = table
+        self.columns = columns
+        self.primaryKey = primaryKey
+        self.hasOptionalMetadata = hasOptionalMetadata
+    }
+
     enum MetadataType: UInt8 {
         case signedness = 1
         case defaultCharset, columnCharset, columnName, setStrValue, enumStrValue, geometryType,

@@ -54,13 +54,18 @@ public struct SnapshotProgress: Sendable, Equatable {
     public var lastChunkKey: [UInt8]?
     public var rows: UInt64
     public var finished: Bool
+    /// Chunks delivered (and acknowledged by the sink).
+    public var chunks: UInt64
 
-    public init(database: String, table: String, lastChunkKey: [UInt8]?, rows: UInt64, finished: Bool) {
+    public init(
+        database: String, table: String, lastChunkKey: [UInt8]?, rows: UInt64, finished: Bool, chunks: UInt64 = 0
+    ) {
         self.database = database
         self.table = table
         self.lastChunkKey = lastChunkKey
         self.rows = rows
         self.finished = finished
+        self.chunks = chunks
     }
 }
 

@@ -145,7 +145,7 @@ public final class StateStore {
         }
     }
 
-    private func write(_ position: SavedPosition) throws(StateStoreError) {
+    func write(_ position: SavedPosition) throws(StateStoreError) {
         guard position.binlog != nil || position.gtidSet != nil || position.transaction != nil else {
             throw invalid("a position needs a file and offset, a GTID set or a transaction start")
         }
@@ -304,36 +304,100 @@ public final class StateStore {
     public func saveSnapshotProgress(_ progress: SnapshotProgress) throws(StateStoreError) {
         try database.execute(
             """
-            INSERT OR REPLACE INTO snapshot_progress (db, table_name, last_chunk_key, row_count, finished, updated_at_ms)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO snapshot_progress
+                (db, table_name, last_chunk_key, row_count, finished, updated_at_ms, chunk_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(progress.database), .text(progress.table), SQLiteValue(progress.lastChunkKey),
                 .integer(try signed(progress.rows)), .integer(progress.finished ? 1 : 0),
-                .integer(FileSystem.nowMilliseconds()),
+                .integer(FileSystem.nowMilliseconds()), .integer(try signed(progress.chunks)),
             ])
     }
 
     public func snapshotProgress() throws(StateStoreError) -> [SnapshotProgress] {
         var result: [SnapshotProgress] = []
         for row in try database.query(
-            "SELECT db, table_name, last_chunk_key, row_count, finished FROM snapshot_progress ORDER BY db, table_name")
+            """
+            SELECT db, table_name, last_chunk_key, row_count, finished, chunk_count FROM snapshot_progress
+            ORDER BY db, table_name
+            """)
         {
             result.append(
                 SnapshotProgress(
                     database: try row.string(0), table: try row.string(1), lastChunkKey: try row.optionalBlob(2),
-                    rows: try unsigned(row.int64(3), "row_count"), finished: try row.int64(4) != 0))
+                    rows: try unsigned(row.int64(3), "row_count"), finished: try row.int64(4) != 0,
+                    chunks: try unsigned(row.int64(5), "chunk_count")))
         }
         return result
     }
 
     public func clearSnapshotProgress() throws(StateStoreError) {
-        try database.execute("DELETE FROM snapshot_progress")
+        try database.inTransaction { () throws(StateStoreError) in
+            try database.execute("DELETE FROM snapshot_progress")
+            try database.execute("DELETE FROM snapshot_run")
+        }
+    }
+
+    /// The initial snapshot's run record, nil when no snapshot was started on this state.
+    public func snapshotRun() throws(StateStoreError) -> SnapshotRun? {
+        guard
+            let row = try database.query(
+                "SELECT binlog_file, binlog_offset, started_at_ms, finished, finished_at_ms FROM snapshot_run WHERE id = 1"
+            ).first
+        else { return nil }
+        return SnapshotRun(
+            position: BinlogFilePosition(
+                file: try row.string(0), offset: try unsigned(row.int64(1), "snapshot_run.binlog_offset")),
+            startedAtMilliseconds: try row.int64(2), finished: try row.int64(3) != 0,
+            finishedAtMilliseconds: try row.optionalInt64(4))
+    }
+
+    /// Starts (or restarts) the initial snapshot's record: drops the progress of any earlier snapshot.
+    public func beginSnapshotRun(_ run: SnapshotRun) throws(StateStoreError) {
+        try database.inTransaction { () throws(StateStoreError) in
+            try database.execute("DELETE FROM snapshot_progress")
+            try writeSnapshotRun(run)
+        }
+    }
+
+    /// Saves one table's progress (after the sink acknowledged its rows) together with the run record.
+    public func saveSnapshotCheckpoint(_ progress: SnapshotProgress, run: SnapshotRun) throws(StateStoreError) {
+        try database.inTransaction { () throws(StateStoreError) in
+            try saveSnapshotProgress(progress)
+            try writeSnapshotRun(run)
+        }
+    }
+
+    /// Marks the snapshot finished and sets the saved position to where streaming continues, in one transaction:
+    /// a crash leaves either an unfinished snapshot (resumed) or a finished one with its position.
+    public func finishSnapshotRun(_ run: SnapshotRun, position: SavedPosition) throws(StateStoreError) {
+        var finished = run
+        finished.finished = true
+        finished.finishedAtMilliseconds = FileSystem.nowMilliseconds()
+        try database.inTransaction { () throws(StateStoreError) in
+            try writeSnapshotRun(finished)
+            try write(position)
+        }
+    }
+
+    private func writeSnapshotRun(_ run: SnapshotRun) throws(StateStoreError) {
+        try database.execute(
+            """
+            INSERT OR REPLACE INTO snapshot_run
+                (id, binlog_file, binlog_offset, started_at_ms, finished, finished_at_ms, updated_at_ms)
+            VALUES (1, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(run.position.file), .integer(try signed(run.position.offset)),
+                .integer(run.startedAtMilliseconds), .integer(run.finished ? 1 : 0),
+                SQLiteValue(run.finishedAtMilliseconds), .integer(FileSystem.nowMilliseconds()),
+            ])
     }
 
     // MARK: Helpers
 
-    private func signed(_ value: UInt64) throws(StateStoreError) -> Int64 {
+    func signed(_ value: UInt64) throws(StateStoreError) -> Int64 {
         guard let signed = Int64(exactly: value) else { throw invalid("value \(value) is too large to store") }
         return signed
     }
@@ -343,7 +407,7 @@ public final class StateStore {
         return .integer(try signed(value))
     }
 
-    private func unsigned(_ value: Int64, _ column: String) throws(StateStoreError) -> UInt64 {
+    func unsigned(_ value: Int64, _ column: String) throws(StateStoreError) -> UInt64 {
         guard let unsigned = UInt64(exactly: value) else { throw invalid("\(column) is negative (\(value))") }
         return unsigned
     }

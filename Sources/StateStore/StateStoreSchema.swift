@@ -72,6 +72,19 @@ enum StateStoreSchema {
         """
         ALTER TABLE source_position ADD COLUMN tx_filter TEXT;
         """,
+        // 4: the initial snapshot as a whole (its oldest consistent position, finished or not) and chunks per table.
+        """
+        CREATE TABLE snapshot_run (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            binlog_file TEXT NOT NULL,
+            binlog_offset INTEGER NOT NULL CHECK (binlog_offset >= 0),
+            started_at_ms INTEGER NOT NULL,
+            finished INTEGER NOT NULL CHECK (finished IN (0, 1)),
+            finished_at_ms INTEGER,
+            updated_at_ms INTEGER NOT NULL
+        ) STRICT;
+        ALTER TABLE snapshot_progress ADD COLUMN chunk_count INTEGER NOT NULL DEFAULT 0 CHECK (chunk_count >= 0);
+        """,
     ]
 
     /// Brings `database` to `currentVersion`, refusing files that are not binlog-sink state or come from a newer

@@ -28,7 +28,7 @@ struct BinlogSinkCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ParseCommand.self, RunCommand.self, CheckCommand.self, SchemaCommand.self, PositionCommand.self,
-            BenchCommand.self, ValidateCommand.self, StatusCommand.self,
+            BenchCommand.self, ValidateCommand.self, StatusCommand.self, SnapshotCommand.self,
         ]
     )
 }

@@ -48,6 +48,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds to keep reconnecting after a lost connection before giving up.")
     var reconnectTimeout: Double = 600
 
+    @Option(
+        help:
+            "Snapshot the tables first (docs/snapshot.md): never, initial (once per state, then stream from its position) or only (snapshot, then exit)."
+    )
+    var snapshot: String = "never"
+
+    @Option(help: "Rows per primary-key chunk of the snapshot.")
+    var snapshotChunkSize: Int = 10_000
+
     @OptionGroup var selection: SelectionOptions
 
     @Flag(help: "Print a summary to stderr at the end.")
@@ -63,6 +72,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var failure: CDCError?
         var parserStats: ParseStatistics?
+        var snapshotSummary: SnapshotRunner.Summary?
+        var finalPosition: String?
         let log: (String) -> Void = { Logger.info($0) }
         var runOperations: RunOperations?
         defer { runOperations?.finish() }
@@ -74,11 +85,16 @@ struct RunCommand: ParsableCommand {
             let keeper = try state.map { directory throws(CDCError) in
                 try StateKeeper(directory: directory, filter: filter)
             }
+            let taken = try SnapshotStage.beforeRun(
+                mode: snapshot, chunkSize: snapshotChunkSize, url: url, connection: connectionOptions,
+                sinkOptions: sinkOptions, selection: selection, keeper: keeper, log: log)
+            snapshotSummary = taken.summary
+            if snapshot == "only" { return SnapshotStage.report(snapshotSummary, final: nil) }
             let saved = try keeper?.loadPosition()
             var options = ReplicationOptions()
             var parserOptions = BinlogParser.Options()
             do throws(MySQLSourceError) {
-                options.start = try StartPosition(parsing: start)
+                options.start = try StartPosition(parsing: taken.start ?? start)
                 options.until = try UntilPosition(parsing: until)
             } catch {
                 throw CDCError(.usage, error.description)
@@ -209,6 +225,7 @@ struct RunCommand: ParsableCommand {
                 source: operating.wrap(
                     stream, url: url, connection: connectionOptions, oneShot: options.until != .never))
             try sink.close()
+            finalPosition = "\(stream.file):\(stream.nextPosition)"
             if ShutdownSignal.shared.requested {
                 let saved = parser.lastCheckpoint?.resumePosition.map { " at \($0.file):\($0.offset)" } ?? ""
                 log(
@@ -219,6 +236,7 @@ struct RunCommand: ParsableCommand {
             failure = error
         }
         if stats, let parserStats { Logger.summary(parserStats.summary()) }
+        if failure == nil, snapshot != "never" { SnapshotStage.report(snapshotSummary, final: finalPosition) }
         if let failure { throw ErrorReporter.exit(for: failure) }
     }
 }

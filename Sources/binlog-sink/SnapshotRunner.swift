@@ -1,0 +1,307 @@
+import CDCCore
+import Dispatch
+import Foundation
+import MySQLSource
+import StateStore
+
+/// Reads the captured tables in one consistent view and writes their rows as `read` records to the sink
+/// (docs/snapshot.md): primary-key chunks, checkpointed per chunk in the state store once the sink acknowledged
+/// them, resumed after an interruption at the last acknowledged chunk.
+///
+/// Threads: this thread reads rows off the connection (streamed) and copies them into blocks; blocks are converted
+/// and encoded by a concurrent queue (at most `maxInFlight` at once), and handed to the sink here, in order.
+final class SnapshotRunner {
+    struct Settings {
+        var chunkSize = 10_000
+        var filter = TableFilter()
+        var columnFilter = ColumnFilter()
+        /// Only these tables (`snapshot --table`); empty: every table the filter accepts.
+        var tables: [TableName] = []
+        /// `--where`: a condition added to every chunk's query.
+        var condition: String?
+        /// Seconds between progress checkpoints (sink flush + save).
+        var checkpointInterval = 1.0
+    }
+
+    struct TableSummary {
+        var name: TableName
+        var rows: UInt64
+        var chunks: UInt64
+        var seconds: Double
+        var skipped: Bool
+    }
+
+    struct Summary {
+        var tables: [TableSummary] = []
+        /// Where streaming continues: the oldest consistent-snapshot position used.
+        var file = ""
+        var position: UInt64 = 0
+        var seconds = 0.0
+        var resumed = false
+
+        var rows: UInt64 { tables.reduce(0) { $0 + $1.rows } }
+
+        func lines() -> [String] {
+            var lines = tables.map { table in
+                let rate = table.seconds > 0 ? Int(Double(table.rows) / table.seconds) : 0
+                return table.skipped
+                    ? "  \(table.name): \(table.rows) rows (finished by an earlier run)"
+                    : "  \(table.name): \(table.rows) rows in \(table.chunks) chunks, "
+                        + "\(String(format: "%.2f", table.seconds)) s (\(rate) rows/s)"
+            }
+            let rate = seconds > 0 ? Int(Double(rows) / seconds) : 0
+            lines.insert(
+                "snapshot: \(rows) rows of \(tables.count) tables in \(String(format: "%.2f", seconds)) s "
+                    + "(\(rate) rows/s), consistent at \(file):\(position)" + (resumed ? " (resumed)" : ""),
+                at: 0)
+            return lines
+        }
+    }
+
+    static let maxInFlight = 4
+    static let blockBytes = 1 << 20
+    static let blockRows = 4096
+
+    let url: SourceURL
+    let connectionOptions: ConnectionOptions
+    let sink: any RecordSink
+    let encoder: any RecordEncoder
+    let keeper: StateKeeper?
+    let settings: Settings
+    let log: (String) -> Void
+    private let queue = DispatchQueue(label: "binlog-sink.snapshot.render", attributes: .concurrent)
+    private var pending: [(done: DispatchSemaphore, result: RenderResult)] = []
+    private var lastCheckpoint = DispatchTime.now()
+
+    /// A rendered block, filled by a render worker.
+    final class RenderResult: @unchecked Sendable {
+        var batch: RecordBatch?
+        var error: CDCError?
+    }
+
+    init(
+        url: SourceURL, connectionOptions: ConnectionOptions, sink: any RecordSink, encoder: any RecordEncoder,
+        keeper: StateKeeper?, settings: Settings, log: @escaping (String) -> Void
+    ) {
+        self.url = url
+        self.connectionOptions = connectionOptions
+        self.sink = sink
+        self.encoder = encoder
+        self.keeper = keeper
+        self.settings = settings
+        self.log = log
+    }
+
+    /// The saved snapshot run of the state, nil when none was started.
+    static func savedRun(_ keeper: StateKeeper) throws(CDCError) -> SnapshotRun? {
+        do {
+            return try keeper.store.snapshotRun()
+        } catch {
+            throw StateKeeper.cdcError(error)
+        }
+    }
+
+    /// Runs the snapshot. With a keeper, progress is checkpointed and the finished snapshot recorded together with
+    /// the stream's start position (the caller checked there is no finished snapshot yet).
+    func run() throws(CDCError) -> Summary {
+        let started = DispatchTime.now()
+        let reader = try SnapshotReader(url: url, options: connectionOptions)
+        let loader = try InformationSchemaLoader(url: url, options: connectionOptions)
+        let serverID = try loader.sourceServerID()
+        try reader.begin()
+        defer { reader.end() }
+        var summary = Summary()
+        var run = SnapshotRun(
+            position: BinlogFilePosition(file: reader.file, offset: reader.position),
+            startedAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        var progress: [TableName: SnapshotProgress] = [:]
+        if let keeper {
+            do {
+                if let saved = try keeper.store.snapshotRun() {
+                    // Resuming: a new view, but the stream must start at the oldest position any rows were read at.
+                    summary.resumed = true
+                    run.startedAtMilliseconds = saved.startedAtMilliseconds
+                    // (A new view is never older than the saved one: the saved position stands.)
+                    run.position = min(saved.position, run.position)
+                    for entry in try keeper.store.snapshotProgress() {
+                        progress[TableName(entry.database, entry.table)] = entry
+                    }
+                    log(
+                        "resuming the snapshot started at \(saved.position) in a new consistent view at "
+                            + "\(reader.file):\(reader.position); streaming will start at \(run.position)")
+                } else {
+                    try keeper.store.beginSnapshotRun(run)
+                }
+            } catch {
+                throw StateKeeper.cdcError(error)
+            }
+        }
+        summary.file = run.position.file
+        summary.position = run.position.offset
+        log("snapshot: consistent view at \(reader.file):\(reader.position)")
+
+        let registry = SchemaRegistry(mariadb: reader.isMariaDB)
+        let tables = try tableNames(reader)
+        if tables.isEmpty { log("snapshot: no table matches the table filter") }
+        for name in tables {
+            if let saved = progress[name], saved.finished {
+                summary.tables.append(
+                    TableSummary(name: name, rows: saved.rows, chunks: saved.chunks, seconds: 0, skipped: true))
+                continue
+            }
+            guard let schema = try loader.loadSchema(of: name) else {
+                log("snapshot: \(name) no longer exists: skipped")
+                continue
+            }
+            let table = try SnapshotTable(schema: schema, registry: registry)
+            let tableSummary = try copy(
+                table, reader: reader, run: run, saved: progress[name], serverID: serverID ?? 0,
+                timestamp: UInt32(clamping: run.startedAtMilliseconds / 1000))
+            summary.tables.append(tableSummary)
+        }
+        try drain()
+        try sink.flush()
+        if let keeper {
+            var position = SavedPosition(binlog: run.position)
+            position.serverID = serverID
+            do {
+                try keeper.store.finishSnapshotRun(run, position: position)
+            } catch {
+                throw StateKeeper.cdcError(error)
+            }
+        }
+        summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        return summary
+    }
+
+    /// The tables to read: `settings.tables`, else every base table the filter accepts, in name order.
+    private func tableNames(_ reader: SnapshotReader) throws(CDCError) -> [TableName] {
+        if !settings.tables.isEmpty { return settings.tables }
+        let rows = try reader.query(
+            """
+            SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
+            WHERE TABLE_TYPE = 'BASE TABLE'
+              AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
+            ORDER BY TABLE_SCHEMA, TABLE_NAME
+            """)
+        return rows.compactMap { row in
+            guard row.count == 2, let database = row[0], let table = row[1],
+                settings.filter.accepts(database: database, table: table)
+            else { return nil }
+            return TableName(database, table)
+        }
+    }
+
+    /// Copies one table chunk by chunk; returns what it did.
+    private func copy(
+        _ table: SnapshotTable, reader: SnapshotReader, run: SnapshotRun, saved: SnapshotProgress?,
+        serverID: UInt32, timestamp: UInt32
+    ) throws(CDCError) -> TableSummary {
+        let started = DispatchTime.now()
+        let info = try SnapshotRenderer.makeInfo(table, columnFilter: settings.columnFilter, encoder: encoder)
+        let renderer = SnapshotRenderer(
+            table: table, info: info, encoder: encoder, keys: sink.wantsKeys, file: run.position.file,
+            position: run.position.offset, serverID: serverID, timestamp: timestamp)
+        var rows = saved?.rows ?? 0
+        var chunks = saved?.chunks ?? 0
+        var bound: String? = saved?.lastChunkKey.map { String(decoding: $0, as: UTF8.self) }
+        if saved != nil {
+            log("snapshot: \(table.name) resumes after \(rows) rows (\(chunks) chunks)")
+        }
+        let columns = table.kinds.count
+        let fieldsPerRow = columns + table.keyColumns.count
+        let chunked = !table.keyColumns.isEmpty
+        if !chunked && saved != nil {
+            rows = 0  // read whole: an interrupted table without a primary key starts over
+            chunks = 0
+        }
+        var finished = false
+        while !finished {
+            let sql = table.chunkQuery(
+                after: bound, where: settings.condition, limit: chunked ? settings.chunkSize : nil)
+            var block = SnapshotRowBlock(fieldsPerRow: fieldsPerRow, firstOrdinal: Int(rows))
+            var lastKey: [[UInt8]?] = []
+            var chunkRows = 0
+            try reader.stream(sql) { (fields: SnapshotRowFields) throws(CDCError) in
+                block.append { fields[$0] }
+                chunkRows += 1
+                if block.rowCount >= Self.blockRows || block.bytes.count >= Self.blockBytes {
+                    if chunked { lastKey = Self.key(of: block, columns: columns, keys: table.keyColumns.count) }
+                    try submit(block, renderer)
+                    block = SnapshotRowBlock(fieldsPerRow: fieldsPerRow, firstOrdinal: Int(rows) + chunkRows)
+                }
+            }
+            if block.rowCount > 0 {
+                if chunked { lastKey = Self.key(of: block, columns: columns, keys: table.keyColumns.count) }
+                try submit(block, renderer)
+            }
+            rows += UInt64(chunkRows)
+            chunks += 1
+            finished = !chunked || chunkRows < settings.chunkSize
+            if !lastKey.isEmpty { bound = table.keyCondition(lastKey) }
+            let due =
+                Double(DispatchTime.now().uptimeNanoseconds - lastCheckpoint.uptimeNanoseconds) / 1e9
+                >= settings.checkpointInterval
+            if let keeper, finished || due {
+                try drain()
+                try sink.flush()
+                lastCheckpoint = DispatchTime.now()
+                let progress = SnapshotProgress(
+                    database: table.schema.database, table: table.schema.table,
+                    lastChunkKey: bound.map { Array($0.utf8) }, rows: rows, finished: finished, chunks: chunks)
+                do {
+                    try keeper.store.saveSnapshotCheckpoint(progress, run: run)
+                } catch {
+                    throw StateKeeper.cdcError(error)
+                }
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        log("snapshot: \(table.name): \(rows) rows")
+        return TableSummary(name: table.name, rows: rows, chunks: chunks, seconds: seconds, skipped: false)
+    }
+
+    /// The key fields of the block's last row (they follow the table's columns).
+    static func key(of block: SnapshotRowBlock, columns: Int, keys: Int) -> [[UInt8]?] {
+        let row = block.rowCount - 1
+        return (0..<keys).map { index in
+            block.range(row: row, field: columns + index).map { Array(block.bytes[$0]) }
+        }
+    }
+
+    /// Renders the block on the queue; hands the oldest rendered block to the sink when too many are in flight.
+    private func submit(_ block: SnapshotRowBlock, _ renderer: SnapshotRenderer) throws(CDCError) {
+        if pending.count >= Self.maxInFlight { try handOverOldest() }
+        let done = DispatchSemaphore(value: 0)
+        let result = RenderResult()
+        queue.async {
+            do throws(CDCError) {
+                result.batch = try renderer.render(block)
+            } catch {
+                result.error = error
+            }
+            done.signal()
+        }
+        pending.append((done, result))
+    }
+
+    private func handOverOldest() throws(CDCError) {
+        let (done, result) = pending.removeFirst()
+        done.wait()
+        if let error = result.error {
+            try drainIgnoringErrors()
+            throw error
+        }
+        if let batch = result.batch { try sink.write(batch) }
+    }
+
+    /// Hands every rendered block to the sink, in order.
+    private func drain() throws(CDCError) {
+        while !pending.isEmpty { try handOverOldest() }
+    }
+
+    private func drainIgnoringErrors() throws(CDCError) {
+        for entry in pending { entry.done.wait() }
+        pending.removeAll()
+    }
+}

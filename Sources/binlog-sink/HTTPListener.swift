@@ -5,11 +5,13 @@ import Synchronization
     import Glibc
 #endif
 
-/// A deliberately small HTTP/1.1 server for the command's read-only endpoints (`--registry-listen`,
+/// A deliberately small HTTP/1.1 server for the command's endpoints (`--registry-listen` through `RegistryServer`,
 /// `--metrics-listen`): one thread, one request per connection (`Connection: close`), requests handled one after
 /// another. A request head larger than `maxRequestBytes` is refused with 431; a client that sends nothing for
-/// `readTimeoutSeconds` is dropped, so one idle connection cannot hold the server for long. GET (and HEAD) only:
-/// anything else is 405. Without a host (`:8081` or `8081`) it listens on 127.0.0.1.
+/// `readTimeoutSeconds` is dropped, so one idle connection cannot hold the server for long. Methods outside the
+/// `Policy`'s (GET and HEAD by default) are 405; the others (POST) carry a `Content-Length` body of at most
+/// `Policy.maxBodyBytes` that must arrive within `Policy.bodyTimeoutSeconds`. Without a host (`:8081` or `8081`) it
+/// listens on 127.0.0.1.
 final class HTTPListener: Sendable {
     static let maxRequestBytes = 8192
     static let readTimeoutSeconds = 5
@@ -18,8 +20,6 @@ final class HTTPListener: Sendable {
         var status: Int
         var contentType: String
         var body: [UInt8]
-        /// Adds `Allow: GET, HEAD` (405 answers).
-        var allow = false
 
         init(status: Int, contentType: String, body: String) {
             self.status = status
@@ -28,11 +28,32 @@ final class HTTPListener: Sendable {
         }
     }
 
-    typealias Handler = @Sendable (_ method: String, _ path: String) -> Response
+    /// A request as the handler gets it: `body` is empty for GET and HEAD.
+    struct Request: Sendable {
+        var method: String
+        var target: String
+        var body: [UInt8]
+    }
+
+    /// Which methods a listener answers and how it takes request bodies.
+    struct Policy: Sendable {
+        /// The methods the handler answers (anything else is 405 with `Allow` naming these); every one but GET and
+        /// HEAD takes a `Content-Length` body.
+        var methods = ["GET", "HEAD"]
+        /// The largest request body accepted (413 above it).
+        var maxBodyBytes = 0
+        /// How long a whole body may take to arrive; the connection is dropped after that.
+        var bodyTimeoutSeconds = 30
+        /// What a 405 answer says after `HTTP method X not allowed: `.
+        var refusal = "this server is read-only"
+    }
+
+    typealias Handler = @Sendable (_ request: Request) -> Response
 
     private let socket: Int32
     private let handler: Handler
     private let errorResponse: @Sendable (Int, String) -> Response
+    private let policy: Policy
     /// What messages call it ("schema registry", "metrics").
     let name: String
     private let stopping = Atomic<Bool>(false)
@@ -41,27 +62,29 @@ final class HTTPListener: Sendable {
     let address: String
 
     private init(
-        socket: Int32, address: String, name: String, handler: @escaping Handler,
+        socket: Int32, address: String, name: String, policy: Policy, handler: @escaping Handler,
         errorResponse: @escaping @Sendable (Int, String) -> Response
     ) {
         self.socket = socket
         self.address = address
         self.name = name
+        self.policy = policy
         self.handler = handler
         self.errorResponse = errorResponse
     }
 
     /// Binds and listens on `listen` (HOST:PORT, [IPv6]:PORT, :PORT or PORT; `option` names it in errors), then
-    /// serves on a thread of its own: `handler` answers GET and HEAD requests, `errorResponse` the requests it
-    /// refuses itself (400, 405, 431). Returns the listener and the address it listens on (for the log).
+    /// serves on a thread of its own: `handler` answers the requests `policy` lets through, `errorResponse` the
+    /// requests the listener refuses itself (400, 405, 411, 413, 431). Returns the listener and the address it
+    /// listens on (for the log).
     static func start(
-        listen: String, option: String, name: String, handler: @escaping Handler,
+        listen: String, option: String, name: String, policy: Policy = Policy(), handler: @escaping Handler,
         errorResponse: @escaping @Sendable (Int, String) -> Response
     ) throws(CDCError) -> (HTTPListener, String) {
         let (host, port) = try parse(listen, option: option)
         let fd = try bind(host: host, port: port, listen: listen, option: option)
         let server = HTTPListener(
-            socket: fd, address: listen, name: name, handler: handler, errorResponse: errorResponse)
+            socket: fd, address: listen, name: name, policy: policy, handler: handler, errorResponse: errorResponse)
         let box = Unmanaged.passRetained(server)
         var thread = pthread_t()
         let started = pthread_create(
@@ -246,14 +269,74 @@ final class HTTPListener: Sendable {
             drain(client)
             return
         }
-        guard method == "GET" || method == "HEAD" else {
-            var refused = errorResponse(405, "HTTP method \(method) not allowed: this server is read-only")
-            refused.allow = true
-            respond(client, refused, head: false)
+        guard policy.methods.contains(method) else {
+            respond(client, errorResponse(405, "HTTP method \(method) not allowed: \(policy.refusal)"), head: false)
             drain(client)
             return
         }
-        respond(client, handler(method, target), head: method == "HEAD")
+        var body: [UInt8] = []
+        if method != "GET" && method != "HEAD" {
+            guard let end = Self.headEnd(request), let read = readBody(client, request: request, headEnd: end) else {
+                drain(client)
+                return
+            }
+            body = read
+        }
+        respond(client, handler(Request(method: method, target: target, body: body)), head: method == "HEAD")
+    }
+
+    /// The request body (`Content-Length` bytes after the head), answering `100 Continue` when the client waits for
+    /// it; nil after answering the error (no length, chunked, too large, or the client stopped sending).
+    private func readBody(_ client: Int32, request: [UInt8], headEnd: Int) -> [UInt8]? {
+        var length: Int?
+        var expectContinue = false
+        let lines = request[..<headEnd].split(separator: UInt8(ascii: "\n")).dropFirst()
+        for line in lines {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let name = Self.trimmedLowercase(line[..<colon])
+            let value = Self.trimmedLowercase(line[(colon + 1)...])
+            switch name {
+            case "content-length": length = Int(value)
+            case "transfer-encoding" where value != "identity":
+                respond(client, errorResponse(411, "Send a Content-Length body"), head: false)
+                return nil
+            case "expect" where value == "100-continue": expectContinue = true
+            default: break
+            }
+        }
+        guard let length, length >= 0 else {
+            respond(client, errorResponse(411, "Send a Content-Length body"), head: false)
+            return nil
+        }
+        guard length <= policy.maxBodyBytes else {
+            respond(client, errorResponse(413, "Request body over \(policy.maxBodyBytes) bytes"), head: false)
+            return nil
+        }
+        var body = Array(request[headEnd...].prefix(length))
+        if body.count < length, expectContinue {
+            let line = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+            _ = line.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        let deadline = ContinuousClock.now + .seconds(policy.bodyTimeoutSeconds)
+        while body.count < length {
+            guard ContinuousClock.now < deadline else { return nil }
+            let count = chunk.withUnsafeMutableBytes {
+                recv(client, $0.baseAddress, min($0.count, length - body.count), 0)
+            }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return nil }  // closed or timed out mid-body: nothing to answer
+            body += chunk[0..<count]
+        }
+        return body
+    }
+
+    /// A header name or value without surrounding spaces, tabs and CR, in lower case.
+    private static func trimmedLowercase(_ bytes: ArraySlice<UInt8>) -> String {
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) })
+        else { return "" }
+        return String(decoding: bytes[first...last], as: UTF8.self).lowercased()
     }
 
     /// Reads and drops what the client still sends (at most 1 MiB, 200 ms per read) before the connection is
@@ -286,8 +369,12 @@ final class HTTPListener: Sendable {
         case 400: return "Bad Request"
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"
+        case 409: return "Conflict"
+        case 411: return "Length Required"
+        case 413: return "Content Too Large"
         case 422: return "Unprocessable Entity"
         case 431: return "Request Header Fields Too Large"
+        case 500: return "Internal Server Error"
         case 503: return "Service Unavailable"
         default: return "Error"
         }
@@ -297,7 +384,7 @@ final class HTTPListener: Sendable {
         var text = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
         text += "Content-Type: \(response.contentType)\r\n"
         text += "Content-Length: \(response.body.count)\r\n"
-        if response.allow { text += "Allow: GET, HEAD\r\n" }
+        if response.status == 405 { text += "Allow: \(policy.methods.joined(separator: ", "))\r\n" }
         text += "Connection: close\r\n\r\n"
         var bytes = Array(text.utf8)
         if !head { bytes += response.body }

@@ -29,7 +29,8 @@ final class RunOperations {
                 let metrics = self.metrics
                 let (listener, address) = try HTTPListener.start(
                     listen: listen, option: "--metrics-listen", name: "metrics",
-                    handler: { _, path in
+                    handler: { request in
+                        let path = request.target
                         let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
                         switch route {
                         case "/metrics":

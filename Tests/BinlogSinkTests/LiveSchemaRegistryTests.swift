@@ -185,6 +185,23 @@ extension LiveServer {
             #expect(unknown.status == 404 && unknown.body.contains("40401"), "\(unknown)")
             let invalid = try Self.post(port: registryPort, "/subjects/\(prefix)x/versions", #"{"schema":"{x"}"#)
             #expect(invalid.status == 422 && invalid.body.contains("42201"), "\(invalid)")
+            // The write path's own refusals (HTTPListener's body handling), each answered in Confluent's JSON.
+            let tooLarge = try LiveHTTP.request(
+                port: registryPort, "POST /subjects/x/versions HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
+            #expect(tooLarge.status == 413 && tooLarge.body.contains("\"error_code\":413"), "\(tooLarge)")
+            let noLength = try LiveHTTP.request(
+                port: registryPort, "POST /subjects/x/versions HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(noLength.status == 411 && noLength.body.contains("\"error_code\":411"), "\(noLength)")
+            let chunked = try LiveHTTP.request(
+                port: registryPort,
+                "POST /subjects/x/versions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+            )
+            #expect(chunked.status == 411, "\(chunked)")
+            let put = try LiveHTTP.request(
+                port: registryPort, "PUT /config HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            #expect(put.status == 405 && put.body.contains("\"error_code\":405"), "\(put)")
+            let unknownRoute = try Self.post(port: registryPort, "/nowhere", "{}")
+            #expect(unknownRoute.status == 404 && unknownRoute.body.contains("\"error_code\":404"), "\(unknownRoute)")
 
             // (b) The writer registers with it, with the column filter.
             let writer = try runCLI(

@@ -72,6 +72,7 @@ final class SnapshotRunner {
     private let queue = DispatchQueue(label: "binlog-sink.snapshot.render", attributes: .concurrent)
     private var pending: [(done: DispatchSemaphore, result: RenderResult)] = []
     private var lastCheckpoint = DispatchTime.now()
+    private let tracker = SnapshotProgressTracker()
 
     /// A rendered block, filled by a render worker.
     final class RenderResult: @unchecked Sendable {
@@ -143,6 +144,7 @@ final class SnapshotRunner {
         let registry = SchemaRegistry(mariadb: reader.isMariaDB)
         let tables = try tableNames(reader)
         if tables.isEmpty { log("snapshot: no table matches the table filter") }
+        try tracker.estimate(tables, reader: reader, saved: progress)
         for name in tables {
             if let saved = progress[name], saved.finished {
                 summary.tables.append(
@@ -228,6 +230,7 @@ final class SnapshotRunner {
                 if block.rowCount >= Self.blockRows || block.bytes.count >= Self.blockBytes {
                     if chunked { lastKey = Self.key(of: block, columns: columns, keys: table.keyColumns.count) }
                     try submit(block, renderer)
+                    tracker.rows(table.name, done: rows + UInt64(chunkRows), chunkDone: false)
                     block = SnapshotRowBlock(fieldsPerRow: fieldsPerRow, firstOrdinal: Int(rows) + chunkRows)
                 }
             }
@@ -239,10 +242,12 @@ final class SnapshotRunner {
             chunks += 1
             finished = !chunked || chunkRows < settings.chunkSize
             if !lastKey.isEmpty { bound = table.keyCondition(lastKey) }
+            tracker.rows(table.name, done: rows, chunkDone: true, finished: finished)
+            let stopping = !finished && ShutdownSignal.shared.requested
             let due =
                 Double(DispatchTime.now().uptimeNanoseconds - lastCheckpoint.uptimeNanoseconds) / 1e9
                 >= settings.checkpointInterval
-            if let keeper, finished || due {
+            if let keeper, finished || due || stopping {
                 try drain()
                 try sink.flush()
                 lastCheckpoint = DispatchTime.now()
@@ -254,6 +259,16 @@ final class SnapshotRunner {
                 } catch {
                     throw StateKeeper.cdcError(error)
                 }
+            }
+            if stopping {
+                try drain()
+                try sink.flush()
+                throw CDCError(
+                    .io,
+                    "snapshot stopped by a signal after \(rows) rows of \(table.name): "
+                        + (keeper == nil
+                            ? "not finished (without --state a new snapshot starts over)"
+                            : "the next run with this --state resumes after the last saved chunk"))
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9

@@ -24,7 +24,8 @@ public struct SnapshotRowBlock: Sendable {
             if let value = field(index) {
                 fields.append(bytes.count)
                 fields.append(value.count)
-                bytes.append(contentsOf: value)
+                // As typed bytes: Array's append then copies with one memcpy (a raw buffer goes byte by byte).
+                bytes.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
             } else {
                 fields.append(-1)
                 fields.append(0)

@@ -324,7 +324,11 @@ extension LiveServer {
             #expect(second.stderr.contains("finished snapshot"), "\(second.stderr)")
             let output = try LiveFileSinkOutput(sinkDirectory, layout: .perTable)
             let reads = output.records(output.lines).records.filter { $0.op == .read }.count
-            #expect(reads >= 33_000, "read records: \(reads)")
+            // Each writer round removes at most one row net (3 inserts, up to 4 deletes): rounds that ran before the
+            // snapshot's view leave fewer rows than the 33,000 loaded (the replay below checks every row).
+            let rounds = writer.statements / 6
+            #expect(
+                reads >= 33_000 - rounds && reads <= 33_000 + 3 * rounds, "read records: \(reads), \(rounds) rounds")
             try expectMaterializes(sinkDirectory, database, allowResumeDuplicates: false)
         }
 

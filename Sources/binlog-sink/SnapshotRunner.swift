@@ -234,7 +234,7 @@ final class SnapshotRunner {
             try reader.stream(sql) { (fields: SnapshotRowFields) throws(CDCError) in
                 block.append { fields[$0] }
                 chunkRows += 1
-                if block.rowCount >= Self.blockRows || block.bytes.count >= Self.blockBytes {
+                if block.rowCount >= Self.blockRows || block.byteCount >= Self.blockBytes {
                     if chunked { lastKey = Self.key(of: block, columns: columns, keys: table.keyColumns.count) }
                     // Handed over as the only reference: the render worker then converts in place, without a copy.
                     var full = SnapshotRowBlock(fieldsPerRow: fieldsPerRow, firstOrdinal: Int(rows) + chunkRows)

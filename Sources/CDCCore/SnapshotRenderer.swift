@@ -40,6 +40,7 @@ public struct SnapshotRenderer: Sendable {
     /// Converts and encodes every row of `block` (the first `table.map.columns.count` fields of each row).
     public func render(_ block: consuming SnapshotRowBlock) throws(CDCError) -> RecordBatch {
         var block = block
+        block.seal()
         let info = self.info.copy()
         let columns = table.kinds.count
         var values = OutputBuffer(

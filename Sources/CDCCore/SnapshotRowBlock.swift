@@ -2,35 +2,64 @@
 /// they can be converted and rendered on another thread while the next rows are read.
 public struct SnapshotRowBlock: Sendable {
     /// Every field's bytes, one after the other. Conversion appends side data (binary DECIMALs) after them.
-    public var bytes: [UInt8] = []
-    /// Per field: start offset in `bytes` and length; start -1 is SQL NULL.
-    public var fields: [Int] = []
+    /// While rows are appended it is longer than `byteCount` (zeroed room for the next rows, so a row is copied with
+    /// one `memcpy` per field); `seal()` cuts it to the rows' bytes before conversion.
+    public var bytes: [UInt8]
+    /// Bytes of the appended rows.
+    public private(set) var byteCount = 0
+    /// Per field: start offset in `bytes` and length; start -1 is SQL NULL. Zeroed room after the appended rows' entries.
+    public var fields: [Int]
     public let fieldsPerRow: Int
     public private(set) var rowCount = 0
     /// The snapshot-wide ordinal of the first row (the records' `source.row`).
     public let firstOrdinal: Int
 
-    public init(fieldsPerRow: Int, firstOrdinal: Int, capacity: Int = 1 << 20) {
+    public init(fieldsPerRow: Int, firstOrdinal: Int, capacity: Int = 1 << 20, rows: Int = 4096) {
         self.fieldsPerRow = fieldsPerRow
         self.firstOrdinal = firstOrdinal
-        bytes.reserveCapacity(capacity)
-        fields.reserveCapacity(fieldsPerRow * 2 * 1024)
+        bytes = [UInt8](repeating: 0, count: capacity)
+        fields = [Int](repeating: 0, count: capacity > 0 ? fieldsPerRow * 2 * rows : 0)
     }
 
     /// Appends one row's fields (`field(i)` nil for NULL).
     @inline(__always)
     public mutating func append(_ field: (Int) -> UnsafeRawBufferPointer?) {
-        for index in 0..<fieldsPerRow {
-            if let value = field(index) {
-                fields.append(bytes.count)
-                fields.append(value.count)
-                bytes.append(contentsOf: value)
-            } else {
-                fields.append(-1)
-                fields.append(0)
+        var length = 0
+        for index in 0..<fieldsPerRow { length += field(index)?.count ?? 0 }
+        if byteCount + length > bytes.count {
+            bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, byteCount + length - bytes.count)))
+        }
+        let slot = rowCount * fieldsPerRow * 2
+        if slot + fieldsPerRow * 2 > fields.count {
+            fields.append(contentsOf: repeatElement(0, count: max(fields.count, fieldsPerRow * 2)))
+        }
+        var end = byteCount
+        bytes.withUnsafeMutableBytes { target in
+            fields.withUnsafeMutableBufferPointer { entries in
+                var entry = slot
+                for index in 0..<fieldsPerRow {
+                    if let value = field(index) {
+                        entries[entry] = end
+                        entries[entry + 1] = value.count
+                        if let source = value.baseAddress, let base = target.baseAddress, value.count > 0 {
+                            (base + end).copyMemory(from: source, byteCount: value.count)
+                        }
+                        end += value.count
+                    } else {
+                        entries[entry] = -1
+                        entries[entry + 1] = 0
+                    }
+                    entry += 2
+                }
             }
         }
+        byteCount = end
         rowCount += 1
+    }
+
+    /// Cuts `bytes` to the appended rows (before conversion appends side data after them).
+    public mutating func seal() {
+        if bytes.count > byteCount { bytes.removeLast(bytes.count - byteCount) }
     }
 
     /// The field's bytes as a range of `bytes`, nil for NULL.

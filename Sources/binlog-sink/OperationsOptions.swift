@@ -13,7 +13,7 @@ struct OperationsOptions: ParsableArguments {
     @Option(help: "Seconds between the metrics' questions to the source (binlog sizes, retention).")
     var metricsPollInterval: Double = 10
 
-    @Option(help: "Progress of --until runs: auto (a bar on a terminal, lines otherwise), bar, lines or none.")
+    @Option(help: "Progress of snapshots and --until runs: auto (a bar on a terminal, else lines), bar, lines or none.")
     var progress: ProgressReporter.Mode = .auto
 
     @Option(help: "Seconds between progress lines (--progress lines).")

@@ -87,7 +87,7 @@ struct RunCommand: ParsableCommand {
             }
             let taken = try SnapshotStage.beforeRun(
                 mode: snapshot, chunkSize: snapshotChunkSize, url: url, connection: connectionOptions,
-                sinkOptions: sinkOptions, selection: selection, keeper: keeper, log: log)
+                sinkOptions: sinkOptions, selection: selection, keeper: keeper, operations: operations, log: log)
             snapshotSummary = taken.summary
             if snapshot == "only" { return SnapshotStage.report(snapshotSummary, final: nil) }
             let saved = try keeper?.loadPosition()

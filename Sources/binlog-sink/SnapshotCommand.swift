@@ -36,6 +36,8 @@ struct SnapshotCommand: ParsableCommand {
 
     @OptionGroup var selection: SelectionOptions
 
+    @OptionGroup(title: "Operating") var operations: OperationsOptions
+
     func validate() throws {
         if snapshotChunkSize < 1 || snapshotChunkSize > 10_000_000 {
             throw ValidationError("--snapshot-chunk-size must be 1 to 10000000 rows")
@@ -55,7 +57,10 @@ struct SnapshotCommand: ParsableCommand {
 
     func run() throws {
         let log: (String) -> Void = { ErrorReporter.printStderr("binlog-sink: \($0)") }
+        var runOperations: RunOperations?
+        defer { runOperations?.finish() }
         do throws(CDCError) {
+            runOperations = try RunOperations(options: operations)
             let (url, connectionOptions) = try connection.resolve()
             let keeper = try state.map { directory throws(CDCError) in
                 try StateKeeper(directory: directory, filter: selection.tableFilter)
@@ -72,7 +77,7 @@ struct SnapshotCommand: ParsableCommand {
             }
             if let summary = try SnapshotStage.perform(
                 url: url, connection: connectionOptions, sinkOptions: sinkOptions, settings: settings, keeper: keeper,
-                log: log)
+                operations: operations, log: log)
             {
                 for line in summary.lines() { ErrorReporter.printStderr(line) }
             }

@@ -3,13 +3,15 @@ import Dispatch
 import Foundation
 import MySQLSource
 import StateStore
+import Synchronization
 
 /// Reads the captured tables in one consistent view and writes their rows as `read` records to the sink
 /// (docs/snapshot.md): primary-key chunks, checkpointed per chunk in the state store once the sink acknowledged
 /// them, resumed after an interruption at the last acknowledged chunk.
 ///
 /// Threads: this thread reads rows off the connection (streamed) and copies them into blocks; blocks are converted
-/// and encoded by a concurrent queue (at most `maxInFlight` at once), and handed to the sink here, in order.
+/// and encoded by a concurrent queue and handed to the sink, in order, by a serial writer queue (at most
+/// `maxInFlight` blocks in flight); checkpoints drain both first.
 final class SnapshotRunner {
     struct Settings {
         var chunkSize = 10_000
@@ -58,7 +60,7 @@ final class SnapshotRunner {
         }
     }
 
-    static let maxInFlight = 4
+    static let maxInFlight = 6
     static let blockBytes = 1 << 20
     static let blockRows = 4096
 
@@ -70,8 +72,13 @@ final class SnapshotRunner {
     let settings: Settings
     let log: (String) -> Void
     private let queue = DispatchQueue(label: "binlog-sink.snapshot.render", attributes: .concurrent)
-    private var pending: [(done: DispatchSemaphore, result: RenderResult)] = []
+    /// Hands rendered blocks to the sink in submission order (its own thread: the connection thread only reads).
+    private let writer = DispatchQueue(label: "binlog-sink.snapshot.write")
+    private let slots = DispatchSemaphore(value: SnapshotRunner.maxInFlight)
+    private let failure = FirstFailure()
+    private let sinkBox: SinkBox
     private var lastCheckpoint = DispatchTime.now()
+    private let tracker = SnapshotProgressTracker()
 
     /// A rendered block, filled by a render worker.
     final class RenderResult: @unchecked Sendable {
@@ -86,6 +93,7 @@ final class SnapshotRunner {
         self.url = url
         self.connectionOptions = connectionOptions
         self.sink = sink
+        self.sinkBox = SinkBox(sink)
         self.encoder = encoder
         self.keeper = keeper
         self.settings = settings
@@ -143,6 +151,7 @@ final class SnapshotRunner {
         let registry = SchemaRegistry(mariadb: reader.isMariaDB)
         let tables = try tableNames(reader)
         if tables.isEmpty { log("snapshot: no table matches the table filter") }
+        try tracker.estimate(tables, reader: reader, saved: progress)
         for name in tables {
             if let saved = progress[name], saved.finished {
                 summary.tables.append(
@@ -225,24 +234,31 @@ final class SnapshotRunner {
             try reader.stream(sql) { (fields: SnapshotRowFields) throws(CDCError) in
                 block.append { fields[$0] }
                 chunkRows += 1
-                if block.rowCount >= Self.blockRows || block.bytes.count >= Self.blockBytes {
+                if block.rowCount >= Self.blockRows || block.byteCount >= Self.blockBytes {
                     if chunked { lastKey = Self.key(of: block, columns: columns, keys: table.keyColumns.count) }
-                    try submit(block, renderer)
-                    block = SnapshotRowBlock(fieldsPerRow: fieldsPerRow, firstOrdinal: Int(rows) + chunkRows)
+                    // Handed over as the only reference: the render worker then converts in place, without a copy.
+                    var full = SnapshotRowBlock(fieldsPerRow: fieldsPerRow, firstOrdinal: Int(rows) + chunkRows)
+                    swap(&full, &block)
+                    try submit(full, renderer)
+                    tracker.rows(table.name, done: rows + UInt64(chunkRows), chunkDone: false)
                 }
             }
             if block.rowCount > 0 {
                 if chunked { lastKey = Self.key(of: block, columns: columns, keys: table.keyColumns.count) }
-                try submit(block, renderer)
+                var last = SnapshotRowBlock(fieldsPerRow: fieldsPerRow, firstOrdinal: 0, capacity: 0)
+                swap(&last, &block)
+                try submit(last, renderer)
             }
             rows += UInt64(chunkRows)
             chunks += 1
             finished = !chunked || chunkRows < settings.chunkSize
             if !lastKey.isEmpty { bound = table.keyCondition(lastKey) }
+            tracker.rows(table.name, done: rows, chunkDone: true, finished: finished)
+            let stopping = !finished && ShutdownSignal.shared.requested
             let due =
                 Double(DispatchTime.now().uptimeNanoseconds - lastCheckpoint.uptimeNanoseconds) / 1e9
                 >= settings.checkpointInterval
-            if let keeper, finished || due {
+            if let keeper, finished || due || stopping {
                 try drain()
                 try sink.flush()
                 lastCheckpoint = DispatchTime.now()
@@ -254,6 +270,16 @@ final class SnapshotRunner {
                 } catch {
                     throw StateKeeper.cdcError(error)
                 }
+            }
+            if stopping {
+                try drain()
+                try sink.flush()
+                throw CDCError(
+                    .io,
+                    "snapshot stopped by a signal after \(rows) rows of \(table.name): "
+                        + (keeper == nil
+                            ? "not finished (without --state a new snapshot starts over)"
+                            : "the next run with this --state resumes after the last saved chunk"))
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
@@ -269,12 +295,23 @@ final class SnapshotRunner {
         }
     }
 
-    /// Renders the block on the queue; hands the oldest rendered block to the sink when too many are in flight.
-    private func submit(_ block: SnapshotRowBlock, _ renderer: SnapshotRenderer) throws(CDCError) {
-        if pending.count >= Self.maxInFlight { try handOverOldest() }
+    /// Renders the block on the render queue and hands it to the sink on the writer queue, in order. At most
+    /// `maxInFlight` blocks are rendering or waiting for the sink: beyond that this (the connection) thread waits,
+    /// so memory stays bounded whatever the sink's speed.
+    private func submit(_ block: consuming SnapshotRowBlock, _ renderer: SnapshotRenderer) throws(CDCError) {
+        slots.wait()
+        if let failure = failure.value.withLock({ $0 }) {
+            slots.signal()
+            throw failure
+        }
         let done = DispatchSemaphore(value: 0)
         let result = RenderResult()
+        let box = BlockBox(block)
         queue.async {
+            guard let block = box.take() else {
+                done.signal()
+                return
+            }
             do throws(CDCError) {
                 result.batch = try renderer.render(block)
             } catch {
@@ -282,26 +319,47 @@ final class SnapshotRunner {
             }
             done.signal()
         }
-        pending.append((done, result))
-    }
-
-    private func handOverOldest() throws(CDCError) {
-        let (done, result) = pending.removeFirst()
-        done.wait()
-        if let error = result.error {
-            try drainIgnoringErrors()
-            throw error
+        let sink = self.sinkBox
+        let failure = self.failure
+        let slots = self.slots
+        writer.async {
+            done.wait()
+            defer { slots.signal() }
+            guard failure.value.withLock({ $0 == nil }) else { return }
+            if let error = result.error {
+                failure.value.withLock { $0 = error }
+            } else if let batch = result.batch {
+                do throws(CDCError) {
+                    try sink.sink.write(batch)
+                } catch {
+                    failure.value.withLock { $0 = error }
+                }
+            }
         }
-        if let batch = result.batch { try sink.write(batch) }
     }
 
-    /// Hands every rendered block to the sink, in order.
+    /// Waits until every submitted block is rendered and handed to the sink, in order; throws the first failure.
     private func drain() throws(CDCError) {
-        while !pending.isEmpty { try handOverOldest() }
+        writer.sync {}
+        if let failure = failure.value.withLock({ $0 }) { throw failure }
     }
 
-    private func drainIgnoringErrors() throws(CDCError) {
-        for entry in pending { entry.done.wait() }
-        pending.removeAll()
+    /// A block on its way to a render worker, which takes it out (so it holds the only reference).
+    final class BlockBox: @unchecked Sendable {
+        private var block: SnapshotRowBlock?
+        init(_ block: consuming SnapshotRowBlock) { self.block = block }
+        func take() -> SnapshotRowBlock? { block.take() }
+    }
+
+    /// The first failure of a render or a sink write; once set, nothing more is written.
+    final class FirstFailure: Sendable {
+        let value = Mutex<CDCError?>(nil)
+    }
+
+    /// The sink as the writer queue uses it: only there while blocks are in flight, only on this thread after a
+    /// `drain` (`writer.sync` orders the two).
+    final class SinkBox: @unchecked Sendable {
+        let sink: any RecordSink
+        init(_ sink: any RecordSink) { self.sink = sink }
     }
 }

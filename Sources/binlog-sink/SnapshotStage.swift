@@ -14,10 +14,11 @@ enum SnapshotStage {
         case only
     }
 
-    /// Runs the snapshot unless `keeper` records a finished one; returns its summary (nil when skipped).
+    /// Runs the snapshot unless `keeper` records a finished one; returns its summary (nil when skipped). With
+    /// `operations`, its `--progress` shows the snapshot's progress (stopped when the snapshot ends).
     static func perform(
         url: SourceURL, connection: ConnectionOptions, sinkOptions: SinkOptions, settings: SnapshotRunner.Settings,
-        keeper: StateKeeper?, log: @escaping (String) -> Void
+        keeper: StateKeeper?, operations: OperationsOptions? = nil, log: @escaping (String) -> Void
     ) throws(CDCError) -> SnapshotRunner.Summary? {
         if let keeper, let saved = try SnapshotRunner.savedRun(keeper), saved.finished {
             log(
@@ -38,6 +39,10 @@ enum SnapshotStage {
             encoder = PersistingEncoder(inner: encoder, schemas: schemas, keeper: keeper)
         }
         let sink = try SinkFactory.make(SinkFactory.Context(options: sinkOptions, encoder: encoder, log: log))
+        let progress = operations.flatMap {
+            ProgressReporter.start(mode: $0.progress, oneShot: true, lineInterval: $0.progressInterval)
+        }
+        defer { progress?.stop() }
         let runner = SnapshotRunner(
             url: url, connectionOptions: connection, sink: sink, encoder: encoder, keeper: keeper, settings: settings,
             log: log)
@@ -52,7 +57,8 @@ extension SnapshotStage {
     /// without a state, the `--start` the stream must use (with a state, the finished snapshot saved it).
     static func beforeRun(
         mode text: String, chunkSize: Int, url: SourceURL, connection: ConnectionOptions, sinkOptions: SinkOptions,
-        selection: SelectionOptions, keeper: StateKeeper?, log: @escaping (String) -> Void
+        selection: SelectionOptions, keeper: StateKeeper?, operations: OperationsOptions? = nil,
+        log: @escaping (String) -> Void
     ) throws(CDCError) -> (summary: SnapshotRunner.Summary?, start: String?) {
         guard let mode = Mode(rawValue: text) else {
             throw CDCError(.usage, "--snapshot \(text): use never, initial or only")
@@ -67,7 +73,8 @@ extension SnapshotStage {
         settings.columnFilter = selection.columnFilter
         settings.checkpointInterval = sinkOptions.checkpointInterval
         let summary = try perform(
-            url: url, connection: connection, sinkOptions: sinkOptions, settings: settings, keeper: keeper, log: log)
+            url: url, connection: connection, sinkOptions: sinkOptions, settings: settings, keeper: keeper,
+            operations: operations, log: log)
         return (summary, summary.map { "\($0.file):\($0.position)" })
     }
 }

@@ -72,31 +72,46 @@ final class FileSegment {
     }
 
     func append(_ bytes: ArraySlice<UInt8>) throws(CDCError) {
-        buffer.append(contentsOf: bytes)
+        if buffer.count + bytes.count <= Self.bufferBytes {
+            buffer.append(contentsOf: bytes)
+            size += UInt64(bytes.count)
+            if buffer.count >= Self.bufferBytes { try writeBuffer() }
+            return
+        }
+        // A large run (a whole batch of one table): written as is, without a copy into the buffer.
+        try writeBuffer()
+        let failure = bytes.withUnsafeBytes { raw in Self.write(descriptor, raw, at: size) }
+        guard failure == 0 else {
+            throw CDCError(.io, "write failed: \(String(cString: strerror(failure)))", file: path)
+        }
         size += UInt64(bytes.count)
-        if buffer.count >= 1 << 20 { try writeBuffer() }
+        dirty = true
     }
+
+    static let bufferBytes = 1 << 20
 
     func writeBuffer() throws(CDCError) {
         guard !buffer.isEmpty else { return }
-        var done = 0
-        var failure: Int32 = 0
-        buffer.withUnsafeBytes { raw in
-            while done < raw.count, let base = raw.baseAddress {
-                let wrote = pwrite(descriptor, base + done, raw.count - done, off_t(size - UInt64(raw.count - done)))
-                if wrote < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                done += wrote
-            }
-        }
+        let failure = buffer.withUnsafeBytes { raw in Self.write(descriptor, raw, at: size - UInt64(raw.count)) }
         guard failure == 0 else {
             throw CDCError(.io, "write failed: \(String(cString: strerror(failure)))", file: path)
         }
         buffer.removeAll(keepingCapacity: true)
         dirty = true
+    }
+
+    /// Writes all of `raw` at `offset`; returns 0 or the errno of the failure.
+    private static func write(_ descriptor: Int32, _ raw: UnsafeRawBufferPointer, at offset: UInt64) -> Int32 {
+        var done = 0
+        while done < raw.count, let base = raw.baseAddress {
+            let wrote = pwrite(descriptor, base + done, raw.count - done, off_t(offset + UInt64(done)))
+            if wrote < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            done += wrote
+        }
+        return 0
     }
 
     /// Writes and fsyncs.

@@ -71,10 +71,13 @@ public final class FileSink: RecordSink {
     public func write(_ batch: RecordBatch) throws(CDCError) {
         var byTable: [FileSegment?] = Array(repeating: nil, count: batch.tables.count)
         var seenEvictions = evictions
-        for record in batch.records {
+        let records = batch.records
+        var index = 0
+        while index < records.count {
+            let record = records[index]
             if evictions != seenEvictions {
                 // A segment was closed to free its descriptor: drop every cached reference so it really closes.
-                for index in byTable.indices { byTable[index] = nil }
+                for slot in byTable.indices { byTable[slot] = nil }
                 seenEvictions = evictions
             }
             let segment: FileSegment
@@ -86,7 +89,18 @@ public final class FileSink: RecordSink {
                     layout == .single ? "changes" : Self.escape(table.database) + "." + Self.escape(table.table))
                 byTable[record.table] = segment
             }
-            try segment.append(batch.values[record.value.lowerBound..<record.value.upperBound + separator.count])
+            // Records of the same segment that follow each other in `values` (a snapshot block, a transaction's
+            // rows of one table) are appended as one run.
+            var end = record.value.upperBound + separator.count
+            var next = index + 1
+            while next < records.count, records[next].value.lowerBound == end,
+                layout == .single || records[next].table == record.table
+            {
+                end = records[next].value.upperBound + separator.count
+                next += 1
+            }
+            try segment.append(batch.values[record.value.lowerBound..<end])
+            index = next
         }
         for case let segment? in byTable where segment.size > 0 && shouldRotate(segment) {
             let closed = try segment.rotate(number: nextNumber(segment.name))

@@ -43,7 +43,7 @@ public struct KafkaSinkConfiguration: Sendable {
         // 0: no timeout. A record is only failed for a non-retriable error; an outage is waited out. (Not with
         // transactions: a message may not outlive its transaction, `transaction.timeout.ms`.)
         ("message.timeout.ms", "0"),
-        ("queue.buffering.max.messages", "100000"),
+        ("queue.buffering.max.messages", "50000"),
         ("queue.buffering.max.kbytes", "65536"),
         ("partitioner", "murmur2_random"),
     ]

@@ -266,7 +266,7 @@ def cmd_kafka_floor(brokers, topic, rate, seconds, out):
     rate, seconds = int(rate), float(seconds)
     producer = Producer({
         "bootstrap.servers": brokers, "enable.idempotence": True, "acks": "all",
-        "partitioner": "murmur2_random", "queue.buffering.max.messages": 100000,
+        "partitioner": "murmur2_random", "queue.buffering.max.messages": 50000,
     })
     lines = []
     per_tick = 10

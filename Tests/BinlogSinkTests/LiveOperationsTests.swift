@@ -454,7 +454,10 @@ extension LiveServer {
             // Caught up into the newest binlog: it cannot be purged before it rotates, so the whole retention.
             let (newest, last) = try runway("now", [])
             #expect(newest == 86400)
-            #expect(last.value("binlog_sink_lag_bytes") == 0)
+            // Not behind by a transaction; MariaDB may append a BINLOG_CHECKPOINT event (about 43 bytes) to the new
+            // binlog after the rotation, asynchronously, so a few bytes can appear after `--until now` read the end.
+            let lagBytes = last.value("binlog_sink_lag_bytes") ?? -1
+            #expect(lagBytes >= 0 && lagBytes < 100, "lag bytes \(lagBytes) after --until now")
             let status = try BinlogSinkCLI.run(["status", "--state", state, "--source", source])
             #expect(status.stdoutText.contains("retention:   24 h"), "\(status.stdoutText)")
         }

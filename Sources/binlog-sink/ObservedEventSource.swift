@@ -11,6 +11,8 @@ final class ObservedEventSource: BinlogEventSource {
     private var file = ""
     private var offset: UInt64 = 0
     private var timestamp: UInt32 = 0
+    /// The last event timestamp read in `file` (0: none yet); kept in `fileTimestamps` once the file changes.
+    private var fileTimestamp: UInt32 = 0
     private var events: UInt64 = 0
     private var bytes: UInt64 = 0
     private var unpublished = 0
@@ -37,14 +39,18 @@ final class ObservedEventSource: BinlogEventSource {
             return nil
         }
         let bytes = next.bytes
+        if next.file != file {
+            if !file.isEmpty, fileTimestamp > 0 { fileTimestamps[file] = fileTimestamp }
+            fileTimestamp = fileTimestamps[next.file] ?? 0
+            unpublished = 64
+        }
         if bytes.count >= 4 {
             let stamp = UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
             if stamp > 0 {
                 timestamp = stamp
-                fileTimestamps[next.file] = stamp
+                fileTimestamp = stamp
             }
         }
-        if next.file != file { unpublished = 64 }
         file = next.file
         offset = next.offset + UInt64(bytes.count)
         events += 1
@@ -63,6 +69,7 @@ final class ObservedEventSource: BinlogEventSource {
             if timestamp > 0 { state.lastTimestamp = timestamp }
             state.caughtUp = caughtUp
             for (name, stamp) in fileTimestamps { state.fileLastTimestamp[name] = stamp }
+            if !file.isEmpty, fileTimestamp > 0 { state.fileLastTimestamp[file] = fileTimestamp }
             state.events = events
             state.bytesRead = bytes
             state.reconnects = reconnects

@@ -422,6 +422,37 @@ extension LiveServer {
             }
         }
 
+        /// Runs `arguments` + `--until never` `times` times, each SIGKILLed after a random pause (µs); returns how many
+        /// runs were killed (not finished by themselves) and each run's stderr.
+        func killRepeatedly(
+            _ arguments: [String], times: Int, pause: ClosedRange<UInt32>, logName: String
+        ) throws -> (kills: Int, logs: [String]) {
+            guard let executable = BinlogSinkCLI.executable else {
+                throw LiveKafka.Failure(description: "binlog-sink executable not found")
+            }
+            var generator = SystemRandomNumberGenerator()
+            var kills = 0
+            var logs: [String] = []
+            for index in 0..<times {
+                let log = scratch.appendingPathComponent("\(logName)-\(index).log")
+                _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = arguments + ["--until", "never"]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = try FileHandle(forWritingTo: log)
+                try process.run()
+                usleep(UInt32.random(in: pause, using: &generator))
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    kills += 1
+                }
+                process.waitUntilExit()
+                logs.append(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))
+            }
+            return (kills, logs)
+        }
+
         func createLoopTables(_ database: String) throws {
             try client.run(
                 """
@@ -485,30 +516,8 @@ extension LiveServer {
                 "run", "--source", source, "--start", start.description, "--state", state, "--sink", sink,
                 "--topic", prefix + "{db}.{table}", "--include", "\(database).*", "--checkpoint-interval", "0.1",
             ]
-            guard let executable = BinlogSinkCLI.executable else {
-                throw LiveKafka.Failure(description: "binlog-sink executable not found")
-            }
             let loop = LiveLoopWorkload(client: client, pause: 10_000, sql: Self.loopSQL(database))
-            var generator = SystemRandomNumberGenerator()
-            var kills = 0
-            var logs: [String] = []
-            for index in 0..<10 {
-                let log = scratch.appendingPathComponent("crash-\(index).log")
-                _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-                let process = Process()
-                process.executableURL = executable
-                process.arguments = arguments + ["--until", "never"]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = try FileHandle(forWritingTo: log)
-                try process.run()
-                usleep(UInt32.random(in: 200_000...600_000, using: &generator))
-                if process.isRunning {
-                    kill(process.processIdentifier, SIGKILL)
-                    kills += 1
-                }
-                process.waitUntilExit()
-                logs.append(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))
-            }
+            let (kills, logs) = try killRepeatedly(arguments, times: 10, pause: 200_000...600_000, logName: "crash")
             loop.stop()
             #expect(kills == 10, "the run exited by itself before a kill: \(logs.filter { !$0.isEmpty }.prefix(2))")
             #expect(loop.committed > 20, "the workload committed only \(loop.committed) transactions")

@@ -31,30 +31,8 @@ extension LiveServer.LiveKafkaTests {
             "--kafka-transactions", "--kafka-property", "transactional.id=\(transactionalID)",
             "--kafka-checkpoint-topic", checkpointTopic,
         ]
-        guard let executable = BinlogSinkCLI.executable else {
-            throw LiveKafka.Failure(description: "binlog-sink executable not found")
-        }
         let loop = LiveLoopWorkload(client: client, pause: 10_000, sql: Self.loopSQL(database))
-        var generator = SystemRandomNumberGenerator()
-        var kills = 0
-        var logs: [String] = []
-        for index in 0..<5 {
-            let log = scratch.appendingPathComponent("txn-\(index).log")
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments + ["--until", "never"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = try FileHandle(forWritingTo: log)
-            try process.run()
-            usleep(UInt32.random(in: 1_500_000...3_500_000, using: &generator))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                kills += 1
-            }
-            process.waitUntilExit()
-            logs.append(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))
-        }
+        let (kills, logs) = try killRepeatedly(arguments, times: 5, pause: 1_500_000...3_500_000, logName: "txn")
         loop.stop()
         #expect(kills == 5, "the run exited by itself before a kill: \(logs.filter { !$0.isEmpty }.prefix(2))")
         #expect(loop.committed > 20, "the workload committed only \(loop.committed) transactions")

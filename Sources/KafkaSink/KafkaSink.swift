@@ -10,7 +10,7 @@ import Synchronization
 ///   one) and `position` (`file:pos` of the rows event);
 /// - with `--tombstones`, a delete is followed by a tombstone: the same key, a null value, `op` = `tombstone`.
 ///
-/// Messages are produced on the sink's own producer thread, fed through a bounded hand-off (`KafkaHandOff`), so
+/// Messages are produced on the sink's own producer thread, fed through a bounded hand-off (`BoundedHandOff`), so
 /// the pipeline's thread only queues batches; `write` blocks while the hand-off is full (backpressure), `flush`
 /// returns once every message so far is acknowledged by all in-sync replicas. The producer is idempotent and never
 /// times a message out, so an outage is waited out without loss, duplicates or reordering; a message the cluster
@@ -46,7 +46,7 @@ public final class KafkaSink: RecordSink {
 
     public let configuration: KafkaSinkConfiguration
     private let producer: KafkaProducer
-    private let handOff = KafkaHandOff<Work>(capacity: 2)
+    private let handOff = BoundedHandOff<Work>(capacity: 2)
     private let shared = SharedBox()
     private var running = false
 
@@ -147,10 +147,10 @@ public final class KafkaSink: RecordSink {
     /// The producer thread's loop: produces batches, serves librdkafka's events while idle, flushes on request.
     private final class ProducerThread: @unchecked Sendable {
         let worker: KafkaBatchProducer
-        let handOff: KafkaHandOff<Work>
+        let handOff: BoundedHandOff<Work>
         let shared: SharedBox
 
-        init(worker: KafkaBatchProducer, handOff: KafkaHandOff<Work>, shared: SharedBox) {
+        init(worker: KafkaBatchProducer, handOff: BoundedHandOff<Work>, shared: SharedBox) {
             self.worker = worker
             self.handOff = handOff
             self.shared = shared

@@ -37,6 +37,7 @@ extension SinkFactory {
                 "\(configuration.description): a password in the URL shows in the process list; prefer "
                     + "REDISCLI_AUTH or --redis-password-file")
         }
-        return RedisSink(configuration: configuration, log: context.log)
+        // On a thread of its own: the pipeline's thread goes on decoding while the sink waits for replies.
+        return ThreadedSink(RedisSink(configuration: configuration, log: context.log))
     }
 }

@@ -49,7 +49,11 @@ let package = Package(
                 "BinlogDecoder", "CDCCore", "BinlogCompression", "MySQLSource", "StateStore", "KafkaSink", "RedisSink",
                 "ConnectorConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // Release builds allocate with jemalloc (Debian's libjemalloc2): librdkafka allocates every message and
+            // header on one thread and frees it on another, which glibc's malloc serves slowly (BENCHMARKS.md).
+            // Debug and sanitizer builds keep the system allocator.
+            linkerSettings: [.linkedLibrary("jemalloc", .when(configuration: .release))]
         ),
         // Recorded server vectors shared by the unit test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

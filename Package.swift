@@ -43,11 +43,13 @@ let package = Package(
         .target(name: "RedisSink", dependencies: ["CDCCore", "CHiredis"]),
         // Connector files (YAML): a pure function from the file's bytes to command-line arguments, fuzzable.
         .target(name: "ConnectorConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // jemalloc's options (`malloc_conf`), for release builds that link it.
+        .target(name: "CAllocatorConfig"),
         .executableTarget(
             name: "binlog-sink",
             dependencies: [
                 "BinlogDecoder", "CDCCore", "BinlogCompression", "MySQLSource", "StateStore", "KafkaSink", "RedisSink",
-                "ConnectorConfig",
+                "ConnectorConfig", "CAllocatorConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Release builds allocate with jemalloc (Debian's libjemalloc2): librdkafka allocates every message and

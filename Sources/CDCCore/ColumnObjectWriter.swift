@@ -21,26 +21,35 @@ enum ColumnObjectWriter {
     ) throws(DecodeError) {
         out.append(123)
         var first = true
-        for index in columns where index < values.count && index < table.columns.count {
+        // Locals: the class's arrays are retained once per image, not once per column; each column's info is used
+        // through an unretained reference (`table` keeps it alive), so no reference count is touched per value.
+        let infos = table.unretainedColumns
+        let actions = table.columnActions
+        for index in columns where index < values.count && index < infos.count {
             let value = values[index]
             if case .absent = value { continue }
-            let action = table.columnActions?[index] ?? .keep
+            let action = actions?[index] ?? .keep
             if action == .exclude { continue }
             if !first { out.append(44) }
             first = false
-            let info = table.columns[index]
-            out.append(contentsOf: info.key)
-            do {
-                if action == .mask {
-                    try ColumnFilter.appendMasked(into: &out) { (scratch) throws(DecodeError) in
-                        try Renderer.append(value, info: info, bytes: bytes, side: side, into: &scratch)
+            var failure: DecodeError?
+            infos[index]._withUnsafeGuaranteedRef { info in
+                out.append(contentsOf: info.key)
+                do throws(DecodeError) {
+                    if action == .mask {
+                        try ColumnFilter.appendMasked(into: &out) { (scratch) throws(DecodeError) in
+                            try Renderer.append(value, info: info, bytes: bytes, side: side, into: &scratch)
+                        }
+                    } else {
+                        try Renderer.append(value, info: info, bytes: bytes, side: side, into: &out)
                     }
-                } else {
-                    try Renderer.append(value, info: info, bytes: bytes, side: side, into: &out)
+                } catch {
+                    failure = error
                 }
-            } catch {
-                var located = error
-                located.message = "\(table.qualifiedName) column \(index + 1): \(error.message)"
+            }
+            if let failure {
+                var located = failure
+                located.message = "\(table.qualifiedName) column \(index + 1): \(failure.message)"
                 throw located
             }
         }

@@ -62,6 +62,8 @@ public final class TableRenderInfo: @unchecked Sendable {
     /// MySQL JSON columns need the order-dependent document cache (partial updates): rendered in order.
     public let hasJSONColumns: Bool
     public let columns: [ColumnRenderInfo]
+    /// `columns` without their reference counts, for the per-value loop (`columns` keeps them alive).
+    let unretainedColumns: [Unmanaged<ColumnRenderInfo>]
     /// The output format's per-table state (`RecordEncoder.prepare`), copied with the info.
     public var encoding: (any TableEncoding)?
     /// Per column: keep, exclude or mask (`ColumnFilter`); nil when every column is kept. Copied with the info.
@@ -88,6 +90,7 @@ public final class TableRenderInfo: @unchecked Sendable {
         qualifiedName = "\(map.database).\(map.table)"
         hasJSONColumns = map.columns.contains { $0.type == .json }
         columns = map.columns.enumerated().map { ColumnRenderInfo(column: $1, index: $0) }
+        unretainedColumns = columns.map { Unmanaged.passUnretained($0) }
         let key = map.primaryKey.filter { $0 < map.columns.count }
         keyColumns = key.isEmpty ? Array(0..<map.columns.count) : key
     }

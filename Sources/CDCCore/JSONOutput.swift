@@ -6,15 +6,22 @@ public enum JSONOutput {
         text.withUTF8Buffer { out.append(contentsOf: UnsafeRawBufferPointer($0)) }
     }
 
-    /// "00" … "99": two digits per table lookup.
-    static let digitPairs: [UInt8] = {
-        var table: [UInt8] = []
-        for value in 0..<100 {
-            table.append(48 + UInt8(value / 10))
-            table.append(48 + UInt8(value % 10))
-        }
-        return table
-    }()
+    /// "00" … "99": two digits per table lookup. A constant in the binary: no lazy initialization and no reference
+    /// count to touch per value.
+    static var digitPairText: StaticString {
+        """
+        0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
+    }
+
+    @inline(__always)
+    static func withDigitPairs<Result>(_ body: (UnsafePointer<UInt8>) -> Result) -> Result {
+        body(digitPairText.utf8Start)
+    }
 
     public static func append(_ value: UInt64, into out: inout OutputBuffer) {
         if value < 10 {
@@ -23,7 +30,7 @@ public enum JSONOutput {
         }
         // 20 digits at most, written backwards two at a time, then moved to the front.
         out.withUnsafeSpace(20) { target in
-            digitPairs.withUnsafeBufferPointer { pairs in
+            withDigitPairs { pairs in
                 var remaining = value
                 var position = 20
                 while remaining >= 100 {
@@ -63,7 +70,7 @@ public enum JSONOutput {
     public static func appendPadded(_ value: UInt64, width: Int, into out: inout OutputBuffer) {
         if width == 2 && value < 100 {
             let pair = Int(value) * 2
-            digitPairs.withUnsafeBufferPointer { pairs in
+            withDigitPairs { pairs in
                 out.append(pairs[pair])
                 out.append(pairs[pair + 1])
             }
@@ -72,7 +79,7 @@ public enum JSONOutput {
         if width == 4 && value < 10000 {
             let high = Int(value / 100) * 2
             let low = Int(value % 100) * 2
-            digitPairs.withUnsafeBufferPointer { pairs in
+            withDigitPairs { pairs in
                 out.append(pairs[high])
                 out.append(pairs[high + 1])
                 out.append(pairs[low])

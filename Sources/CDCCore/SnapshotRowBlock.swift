@@ -2,8 +2,9 @@
 /// they can be converted and rendered on another thread while the next rows are read.
 public struct SnapshotRowBlock: Sendable {
     /// Every field's bytes, one after the other. Conversion appends side data (binary DECIMALs) after them.
-    /// While rows are appended it is longer than `byteCount` (zeroed room for the next rows, so a row is copied with
-    /// one `memcpy` per field); `seal()` cuts it to the rows' bytes before conversion.
+    /// While rows are appended it is longer than `byteCount` (room for the next rows, so a row is copied with one
+    /// `memcpy` per field; never read before it is written, so it is left uninitialized rather than zeroed);
+    /// `seal()` cuts it to the rows' bytes before conversion.
     public var bytes: [UInt8]
     /// Bytes of the appended rows.
     public private(set) var byteCount = 0
@@ -17,8 +18,8 @@ public struct SnapshotRowBlock: Sendable {
     public init(fieldsPerRow: Int, firstOrdinal: Int, capacity: Int = 1 << 20, rows: Int = 4096) {
         self.fieldsPerRow = fieldsPerRow
         self.firstOrdinal = firstOrdinal
-        bytes = [UInt8](repeating: 0, count: capacity)
-        fields = [Int](repeating: 0, count: capacity > 0 ? fieldsPerRow * 2 * rows : 0)
+        bytes = Self.room(capacity)
+        fields = Self.room(capacity > 0 ? fieldsPerRow * 2 * rows : 0)
     }
 
     /// Appends one row's fields (`field(i)` nil for NULL).
@@ -27,11 +28,11 @@ public struct SnapshotRowBlock: Sendable {
         var length = 0
         for index in 0..<fieldsPerRow { length += field(index)?.count ?? 0 }
         if byteCount + length > bytes.count {
-            bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, byteCount + length - bytes.count)))
+            Self.grow(&bytes, by: max(bytes.count, byteCount + length - bytes.count), keeping: byteCount)
         }
         let slot = rowCount * fieldsPerRow * 2
         if slot + fieldsPerRow * 2 > fields.count {
-            fields.append(contentsOf: repeatElement(0, count: max(fields.count, fieldsPerRow * 2)))
+            Self.grow(&fields, by: max(fields.count, fieldsPerRow * 2), keeping: slot)
         }
         var end = byteCount
         bytes.withUnsafeMutableBytes { target in
@@ -55,6 +56,24 @@ public struct SnapshotRowBlock: Sendable {
         }
         byteCount = end
         rowCount += 1
+    }
+
+    /// `count` elements of room (integers: any bit pattern is a valid value, and none is read before written).
+    static func room<Element: FixedWidthInteger>(_ count: Int) -> [Element] {
+        [Element](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
+    /// Adds `extra` elements of room after the first `used` ones (which are kept).
+    static func grow<Element: FixedWidthInteger>(_ array: inout [Element], by extra: Int, keeping used: Int) {
+        var larger: [Element] = room(array.count + extra)
+        larger.withUnsafeMutableBufferPointer { target in
+            array.withUnsafeBufferPointer { source in
+                if let to = target.baseAddress, let from = source.baseAddress, used > 0 {
+                    to.update(from: from, count: used)
+                }
+            }
+        }
+        array = larger
     }
 
     /// Cuts `bytes` to the appended rows (before conversion appends side data after them).

@@ -128,6 +128,7 @@ public enum SnapshotValueDecoder {
 
     static func double(_ bytes: [UInt8], _ range: Range<Int>) -> Double? {
         guard !range.isEmpty, range.count < 64 else { return nil }
+        if let exact = exactDouble(bytes, range) { return exact }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> Double? in
             for (offset, index) in range.enumerated() { buffer[offset] = CChar(bitPattern: bytes[index]) }
             buffer[range.count] = 0
@@ -137,6 +138,71 @@ public enum SnapshotValueDecoder {
             guard let end, end == base + range.count else { return nil }
             return value
         }
+    }
+
+    /// Powers of ten a double holds exactly.
+    static let exactPowers: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// Clinger's fast path: `[-]digits[.digits][e[±]digits]` with at most 15 significant digits and a decimal
+    /// exponent within ±22 is one correctly rounded multiplication or division of two exact doubles, the same
+    /// double `strtod` returns. Nil for anything else (left to `strtod`).
+    @inline(__always)
+    static func exactDouble(_ bytes: [UInt8], _ range: Range<Int>) -> Double? {
+        var index = range.lowerBound
+        let end = range.upperBound
+        var negative = false
+        if bytes[index] == 45 {
+            negative = true
+            index += 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var seenDigit = false
+        var seenPoint = false
+        while index < end {
+            let byte = bytes[index]
+            if byte == 46 {
+                if seenPoint { return nil }
+                seenPoint = true
+            } else if byte &- 48 < 10 {
+                seenDigit = true
+                if mantissa != 0 || byte != 48 { digits += 1 }
+                if digits > 15 { return nil }
+                mantissa = mantissa &* 10 &+ UInt64(byte &- 48)
+                if seenPoint { scale -= 1 }
+            } else {
+                break
+            }
+            index += 1
+        }
+        guard seenDigit else { return nil }
+        if index < end {
+            guard bytes[index] == 101 || bytes[index] == 69 else { return nil }
+            index += 1
+            var exponentNegative = false
+            if index < end, bytes[index] == 45 || bytes[index] == 43 {
+                exponentNegative = bytes[index] == 45
+                index += 1
+            }
+            guard index < end, end - index <= 3 else { return nil }
+            var exponent = 0
+            while index < end {
+                let digit = bytes[index] &- 48
+                guard digit < 10 else { return nil }
+                exponent = exponent * 10 + Int(digit)
+                index += 1
+            }
+            scale += exponentNegative ? -exponent : exponent
+        }
+        guard scale >= -22, scale <= 22 else { return nil }
+        var value = Double(mantissa)  // exact: at most 15 digits
+        if scale < 0 { value /= exactPowers[-scale] } else if scale > 0 { value *= exactPowers[scale] }
+        return negative ? -value : value
     }
 
     static let digitBytes = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4]

@@ -1,6 +1,8 @@
 import BinlogDecoder
-import CDCCore
+import Glibc
 import Testing
+
+@testable import CDCCore
 
 /// SQL text → `ColumnValue`: the values the binlog decoder would produce for the same stored values.
 @Suite struct SnapshotValueDecoderTests {
@@ -29,6 +31,50 @@ import Testing
         var rendered: [UInt8] = []
         DecimalFormat.render(bytes, range, precision: precision, scale: scale, into: &rendered)
         #expect(String(decoding: rendered, as: UTF8.self) == text)
+    }
+
+    /// strtod's double for `text`, nil when it does not parse as a whole.
+    static func strtodValue(_ text: String) -> Double? {
+        text.withCString { base -> Double? in
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(base, &end)
+            guard let end, end == UnsafeMutablePointer(mutating: base) + text.utf8.count else { return nil }
+            return value
+        }
+    }
+
+    @Test("DOUBLE text: the exact fast path gives strtod's double bit for bit, and leaves the rest to strtod")
+    func doubleFastPathEqualsStrtod() {
+        var random = SeededRandom(seed: 0x5eed_d0b1e)
+        var texts = [
+            "0", "-0", "1", "1.", ".5", "0.1", "-0.142857142", "123456789012345", "1234567890123456", "1e22", "1e23",
+            "1e-22", "1e-23", "9.99999999999999e22", "0.000000000000000000001", "5e-324", "1.7976931348623157e308",
+            "3.4028234663852886e38", "1E5", "1e+5", "1e-5", "2.5E-3", "100000000000000000000000", "-12.5e1",
+        ]
+        for _ in 0..<20000 {
+            let digits = Int.random(in: 1...17, using: &random)
+            var text = random.next() & 1 == 0 ? "-" : ""
+            for _ in 0..<digits { text += String(Int.random(in: 0...9, using: &random)) }
+            if random.next() % 3 != 0 {
+                let point = Int.random(in: 0...text.count, using: &random)
+                text.insert(".", at: text.index(text.startIndex, offsetBy: point))
+            }
+            if random.next() % 4 == 0 { text += "e\(Int.random(in: -30...30, using: &random))" }
+            texts.append(text)
+        }
+        var mismatches: [String] = []
+        var fast = 0
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let expected = Self.strtodValue(text)
+            let quick = SnapshotValueDecoder.exactDouble(bytes, 0..<bytes.count)
+            if quick != nil { fast += 1 }
+            if let quick, quick.bitPattern != expected?.bitPattern { mismatches.append(text) }
+            let full = SnapshotValueDecoder.double(bytes, 0..<bytes.count)
+            if full?.bitPattern != expected?.bitPattern { mismatches.append(text) }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
+        #expect(fast > texts.count / 3)  // the fast path is taken for most short numbers
     }
 
     @Test("temporal text: dates, fractions, negative and large times, zero and epoch timestamps")

@@ -32,7 +32,7 @@ final class RedisTLSSession {
         }
         self.ssl = ssl
         name = context.settings.serverName ?? host
-        endpoint = (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
+        endpoint = "rediss://" + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
         ERR_clear_error()
         guard SSL_set_fd(ssl, descriptor) == 1 else {
             healthy = false
@@ -143,7 +143,7 @@ final class RedisTLSSession {
                 return .permanent(
                     CDCError(
                         .sink,
-                        "rediss \(endpoint): the server's certificate does not name \(name) (\(why)): connect with "
+                        "\(endpoint): the server's certificate does not name \(name) (\(why)): connect with "
                             + "a host name the certificate holds, or give that name with --redis-tls-server-name"))
             case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
                 X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
@@ -151,11 +151,11 @@ final class RedisTLSSession {
                 return .permanent(
                     CDCError(
                         .sink,
-                        "rediss \(endpoint): the server's certificate is not signed by a trusted CA (\(why)): give "
+                        "\(endpoint): the server's certificate is not signed by a trusted CA (\(why)): give "
                             + "the CA that signed it with --redis-tls-ca"))
             default:
                 return .permanent(
-                    CDCError(.sink, "rediss \(endpoint): the server's certificate was refused: \(why)"))
+                    CDCError(.sink, "\(endpoint): the server's certificate was refused: \(why)"))
             }
         }
         guard !established else { return .connection("TLS error while \(action): \(reasons)") }
@@ -163,7 +163,7 @@ final class RedisTLSSession {
             return .permanent(
                 CDCError(
                     .sink,
-                    "rediss \(endpoint): the server does not answer in TLS (\(reasons)): is it the server's "
+                    "\(endpoint): the server does not answer in TLS (\(reasons)): is it the server's "
                         + "tls-port? Use redis:// for a plain port"))
         }
         let certificateAlerts = [
@@ -176,10 +176,10 @@ final class RedisTLSSession {
             return .permanent(
                 CDCError(
                     .sink,
-                    "rediss \(endpoint): the server refused the client (\(reasons)): it checks client certificates "
+                    "\(endpoint): the server refused the client (\(reasons)): it checks client certificates "
                         + "(tls-auth-clients): give --redis-tls-cert and --redis-tls-key signed by a CA it trusts"))
         }
-        return .permanent(CDCError(.sink, "rediss \(endpoint): TLS setup failed during \(action): \(reasons)"))
+        return .permanent(CDCError(.sink, "\(endpoint): TLS setup failed during \(action): \(reasons)"))
     }
 
     private static func isIPAddress(_ text: String) -> Bool {

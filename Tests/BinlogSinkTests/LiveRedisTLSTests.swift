@@ -200,6 +200,12 @@ extension LiveServer {
             if !plain.process.isRunning { #expect(plain.process.terminationStatus != 0, "\(plain.summary)") }
             plain.stop()
 
+            for refused in [untrusted, systemCAs, wrongName] {
+                print(
+                    "rediss refusal, exit \(refused.status): \(refused.stderrLines.first { $0.contains("error:") } ?? "")"
+                )
+            }
+            print("rediss to a plain port: \(plain.stderr.split(separator: "\n").first ?? "")")
             // Nothing reached the server; then the same address with the certificate's name given works.
             let redis = try server.client(database: 5)
             #expect(try redis.keys(matching: "\(prefix):*").isEmpty, "a refused run wrote keys")
@@ -240,6 +246,12 @@ extension LiveServer {
             #expect(outside.status != 0, "\(outside.summary)")
             #expect(outside.stderr.contains("NOPERM"), "\(outside.summary)")
 
+            print(
+                "rediss wrong ACL password, exit \(wrong.status): \(wrong.stderrLines.first { $0.contains("error:") } ?? "")"
+            )
+            print(
+                "rediss outside the ACL, exit \(outside.status): \(outside.stderrLines.first { $0.contains("error:") } ?? "")"
+            )
             let right = try run(arguments + ["--sink", sink], timeout: 60)
             #expect(right.status == 0, "\(right.summary)")
             let redis = try server.client(database: 6)
@@ -268,6 +280,9 @@ extension LiveServer {
             #expect(none.stderr.contains("refused the client"), "\(none.summary)")
             #expect(none.stderr.contains("--redis-tls-cert"), "\(none.summary)")
 
+            print(
+                "rediss without a client certificate, exit \(none.status): \(none.stderrLines.first { $0.contains("error:") } ?? "")"
+            )
             let stranger = try run(
                 arguments + [
                     "--redis-tls-cert", certificates.strangerClient.certificate, "--redis-tls-key",
@@ -284,11 +299,25 @@ extension LiveServer {
             #expect(mismatched.stderr.contains("--redis-tls-key \(certificates.server.key)"), "\(mismatched.summary)")
             #expect(mismatched.stderr.contains("mismatch"), "\(mismatched.summary)")
 
-            let trusted = try run(
-                arguments + [
-                    "--redis-tls-cert", certificates.client.certificate, "--redis-tls-key", certificates.client.key,
-                ],
-                timeout: 60)
+            // The CA's client certificate, from a connector file (sink.redis.user, tls_ca, tls_cert, tls_key).
+            let config = scratch.appendingPathComponent("redis-tls.yaml")
+            try """
+            source:
+              url: \(base.source)
+              start: \(start.description)
+              until: now
+            tables:
+              include: [\(database).*]
+            sink:
+              url: rediss://localhost:\(tlsPort)/7
+              redis:
+                prefix: \(prefix)
+                user: \(Self.user)
+                tls_ca: \(certificates.ca.certificate)
+                tls_cert: \(certificates.client.certificate)
+                tls_key: \(certificates.client.key)
+            """.write(to: config, atomically: true, encoding: .utf8)
+            let trusted = try run(["run", "--config", config.path], timeout: 60)
             #expect(trusted.status == 0, "\(trusted.summary)")
             let redis = try server.client(database: 7)
             #expect(

@@ -38,9 +38,11 @@ let package = Package(
         .systemLibrary(name: "CKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .target(name: "CKafkaShims", dependencies: ["CKafka"]),
         .target(name: "KafkaSink", dependencies: ["CDCCore", "CKafka", "CKafkaShims"]),
-        // hiredis (Debian's libhiredis-dev): the Redis sink.
+        // hiredis (Debian's libhiredis-dev): the Redis sink. Debian's hiredis 0.14 has no TLS: rediss:// runs over an
+        // OpenSSL session of the sink's own (RedisTLSSession), hiredis still opens the socket and reads replies.
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
-        .target(name: "RedisSink", dependencies: ["CDCCore", "CHiredis"]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "RedisSink", dependencies: ["CDCCore", "CHiredis", "COpenSSL"]),
         // Connector files (YAML): a pure function from the file's bytes to command-line arguments, fuzzable.
         .target(name: "ConnectorConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         // jemalloc's options (`malloc_conf`), for release builds that link it.

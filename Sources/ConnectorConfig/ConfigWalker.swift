@@ -241,7 +241,7 @@ struct ConfigWalker {
                         location: query.location, key: query.key, message: "needs sink.url (redis://HOST:PORT)"))
                 continue
             }
-            guard url.hasPrefix("redis://") else {
+            guard url.hasPrefix("redis://") || url.hasPrefix("rediss://") else {
                 problems.append(
                     ConfigProblem(
                         location: query.location, key: query.key, message: "only applies to a redis:// sink.url"))

@@ -7,7 +7,8 @@ import CDCCore
 #endif
 
 /// Everything the Redis sink needs to know: where the server is, what to write, and the limits that bound its
-/// memory. Parsed from `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB][?mode=stream|hash&prefix=NAME]`.
+/// memory. Parsed from `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB][?mode=stream|hash&prefix=NAME]`, or `rediss://…`
+/// for TLS.
 public struct RedisConfiguration: Sendable {
     public var host: String
     public var port: Int
@@ -22,6 +23,8 @@ public struct RedisConfiguration: Sendable {
     public var password: String?
     /// Whether the password came from the URL (discouraged: it shows in `ps`); `description` masks it.
     public var passwordInURL: Bool
+    /// TLS (`rediss://`): the CAs, the client certificate; nil: plain TCP (`redis://`).
+    public var tls: RedisTLSSettings?
     /// Stream mode: `XADD … MAXLEN ~ N` (`--redis-maxlen`).
     public var maxLength: UInt64?
 
@@ -53,15 +56,17 @@ public struct RedisConfiguration: Sendable {
         self.maxLength = maxLength
     }
 
-    /// Parses `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB][?mode=stream|hash&prefix=NAME]`.
+    /// Parses `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB][?mode=stream|hash&prefix=NAME]`; `rediss://` (same
+    /// parts) sets `tls` to the defaults (the system's CAs).
     public init(url: String) throws(CDCError) {
         func usage(_ problem: String) -> CDCError {
             CDCError(
                 .usage,
-                "--sink \(Self.masked(url)): \(problem); use redis://HOST:PORT[/DB][?mode=stream|hash&prefix=NAME]")
+                "--sink \(Self.masked(url)): \(problem); use redis://HOST:PORT[/DB][?mode=stream|hash&prefix=NAME] "
+                    + "(rediss:// for TLS)")
         }
-        guard url.hasPrefix("redis://") else { throw usage("not a redis:// URL") }
-        var rest = Substring(url.dropFirst("redis://".count))
+        guard let scheme = Self.scheme(of: url) else { throw usage("not a redis:// or rediss:// URL") }
+        var rest = Substring(url.dropFirst(scheme.count))
         var query: Substring = ""
         if let mark = rest.firstIndex(of: "?") {
             query = rest[rest.index(after: mark)...]
@@ -147,11 +152,17 @@ public struct RedisConfiguration: Sendable {
             host: String(host), port: port, database: database, mode: mode, prefix: prefix, username: username,
             password: password)
         self.passwordInURL = password != nil
+        if scheme == "rediss://" { tls = RedisTLSSettings() }
+    }
+
+    /// `redis://` or `rediss://` when `url` starts with one of them.
+    public static func scheme(of url: String) -> String? {
+        ["redis://", "rediss://"].first { url.hasPrefix($0) }
     }
 
     /// `redis://HOST:PORT/DB?mode=…`, with a password from the URL shown as `***` (never the password itself).
     public var description: String {
-        var text = "redis://"
+        var text = tls == nil ? "redis://" : "rediss://"
         if let username {
             text += username
             if password != nil, passwordInURL { text += ":***" }
@@ -180,13 +191,13 @@ public struct RedisConfiguration: Sendable {
 
     /// The URL with any password replaced by `***`, for error messages about the URL itself.
     static func masked(_ url: String) -> String {
-        guard url.hasPrefix("redis://") else { return url }
-        let rest = url.dropFirst("redis://".count)
+        guard let scheme = scheme(of: url) else { return url }
+        let rest = url.dropFirst(scheme.count)
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
         let userinfo = rest[..<at]
         guard let colon = userinfo.firstIndex(of: ":") else { return url }
-        return "redis://" + userinfo[..<colon] + ":***" + rest[at...]
+        return scheme + userinfo[..<colon] + ":***" + rest[at...]
     }
 
     static func percentDecoded(_ text: Substring) -> String? {

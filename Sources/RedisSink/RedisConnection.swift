@@ -6,22 +6,31 @@ import CHiredis
     import Darwin
 #endif
 
-/// One blocking hiredis connection (`redisContext`), freed in deinit. Commands are appended to hiredis's output
-/// buffer as RESP bytes and replies read one at a time, so that many commands are in flight (pipelining).
+/// One blocking connection to Redis, plain or TLS, freed in deinit. hiredis opens the TCP socket (`redisContext`:
+/// address lookup, connect timeout, keepalive) and parses the handshake's replies (its reply reader, fed here);
+/// bytes go through the socket itself or, for `rediss://`, a `RedisTLSSession` over it. Commands are appended to an
+/// output buffer as RESP bytes and replies read one at a time, so that many commands are in flight (pipelining).
 /// Every call blocks: use it from a thread that may block, never from Swift concurrency's cooperative pool.
 final class RedisConnection {
     private let context: UnsafeMutablePointer<redisContext>
+    /// The TLS session over `context`'s socket, nil for plain TCP. Declared after `context`: freed first.
+    private var tls: RedisTLSSession?
+    /// Appended commands not written yet.
+    private var output: [UInt8] = []
     /// Pipelined replies (`readPipelinedReply`), read from the socket directly once the handshake is done.
     private var replies = RedisReplyReader()
 
-    /// hiredis writes with write(2): a connection the server closed would raise SIGPIPE and end the process.
+    /// Writes to a closed connection must not raise SIGPIPE and end the process.
     private static let brokenPipeIgnored: Bool = {
         signal(SIGPIPE, SIG_IGN)
         return true
     }()
 
-    /// Connects (TCP), with `connectTimeout` for the connection and `commandTimeout` for every read and write.
-    init(host: String, port: Int, connectTimeout: Double, commandTimeout: Double) throws(RedisFailure) {
+    /// Connects (TCP, then the TLS handshake when `tls` is given), with `connectTimeout` for the connection and the
+    /// handshake and `commandTimeout` for every read and write after.
+    init(
+        host: String, port: Int, connectTimeout: Double, commandTimeout: Double, tls: RedisTLSContext? = nil
+    ) throws(RedisFailure) {
         _ = Self.brokenPipeIgnored
         guard let context = redisConnectWithTimeout(host, Int32(port), Self.timeout(connectTimeout)) else {
             throw .connection("out of memory allocating a hiredis context")
@@ -30,11 +39,18 @@ final class RedisConnection {
         if context.pointee.err != 0 {
             throw .connection(errorText)
         }
-        _ = redisSetTimeout(context, Self.timeout(commandTimeout))
         _ = redisEnableKeepAlive(context)
+        if let tls {
+            _ = redisSetTimeout(context, Self.timeout(connectTimeout))
+            self.tls = try RedisTLSSession(context: tls, descriptor: context.pointee.fd, host: host, port: port)
+        }
+        _ = redisSetTimeout(context, Self.timeout(commandTimeout))
     }
 
-    deinit { redisFree(context) }
+    deinit {
+        tls = nil
+        redisFree(context)
+    }
 
     /// What hiredis says about the last failure ("Connection refused", "Connection reset by peer", …).
     var errorText: String {
@@ -49,31 +65,66 @@ final class RedisConnection {
 
     /// Appends RESP-encoded commands to the output buffer (nothing is sent yet).
     func append(_ bytes: [UInt8]) throws(RedisFailure) {
-        let status = bytes.withUnsafeBytes { raw -> Int32 in
-            guard let base = raw.baseAddress else { return REDIS_OK }
-            return redisAppendFormattedCommand(context, base.assumingMemoryBound(to: CChar.self), raw.count)
-        }
-        if status != REDIS_OK { throw .connection(errorText) }
+        output.append(contentsOf: bytes)
     }
 
-    /// Writes the whole output buffer to the socket.
+    /// Writes the whole output buffer to the server.
     func send() throws(RedisFailure) {
-        var done: Int32 = 0
-        while done == 0 {
-            if redisBufferWrite(context, &done) != REDIS_OK { throw .connection(errorText) }
+        guard !output.isEmpty else { return }
+        defer { output.removeAll(keepingCapacity: output.count <= 1 << 20) }
+        if let tls {
+            let failure = output.withUnsafeBytes { raw -> RedisFailure? in
+                do throws(RedisFailure) {
+                    try tls.write(raw)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failure { throw failure }
+            return
+        }
+        let descriptor = context.pointee.fd
+        let failure = output.withUnsafeBytes { raw -> Int32 in
+            guard let base = raw.baseAddress else { return 0 }
+            var offset = 0
+            while offset < raw.count {
+                let count = write(descriptor, base + offset, raw.count - offset)
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { return count == 0 ? EPIPE : errno }
+                offset += count
+            }
+            return 0
+        }
+        if failure == EAGAIN || failure == EWOULDBLOCK { throw .connection("cannot write within the command timeout") }
+        if failure != 0 { throw .connection(String(cString: strerror(failure))) }
+    }
+
+    /// The next reply, through hiredis's reply reader (the handshake's commands). Sends what is appended first.
+    func readReply() throws(RedisFailure) -> RedisReply {
+        try send()
+        let reader = context.pointee.reader
+        while true {
+            var raw: UnsafeMutableRawPointer?
+            guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
+                var text = "malformed"
+                if let reader: UnsafeMutablePointer<redisReader> = reader {
+                    text = withUnsafeBytes(of: reader.pointee.errstr) {
+                        String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
+                    }
+                }
+                throw .connection("unreadable reply: \(text)")
+            }
+            if let raw {
+                defer { freeReplyObject(raw) }
+                return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+            }
+            try receive { bytes in
+                _ = redisReaderFeed(reader, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+            }
         }
     }
 
-    /// The next reply: sends what is buffered first, then reads until a whole reply has arrived.
-    /// The next reply, through hiredis (the handshake's commands).
-    func readReply() throws(RedisFailure) -> RedisReply {
-        var raw: UnsafeMutableRawPointer?
-        guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw .connection(errorText) }
-        defer { freeReplyObject(raw) }
-        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
-    }
-
-    /// Sends one command and waits for its reply.
     /// The next reply to a pipelined command, read from the socket without hiredis (whose reader holds nothing
     /// once `command` calls are done): bulk string contents are left out. Sends what is appended first.
     func readPipelinedReply() throws(RedisFailure) -> RedisReply {
@@ -84,24 +135,40 @@ final class RedisConnection {
             } catch {
                 if case .malformed(let problem) = error { throw .connection("unreadable reply: \(problem)") }
             }
-            try receive()
+            try receive { replies.append($0) }
         }
     }
 
-    /// Reads what the server sent (waiting up to the command timeout).
-    private func receive() throws(RedisFailure) {
+    /// Reads what the server sent (waiting up to the command timeout) and hands it to `deliver`.
+    private func receive(_ deliver: (UnsafeRawBufferPointer) -> Void) throws(RedisFailure) {
         let descriptor = context.pointee.fd
-        let received = withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 16) { space -> Int in
+        let tls = tls
+        let received = withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 16) {
+            space -> Result<Int, RedisFailure> in
+            if let tls {
+                do throws(RedisFailure) {
+                    let count = try tls.read(into: space)
+                    deliver(UnsafeRawBufferPointer(rebasing: space[0..<count]))
+                    return .success(count)
+                } catch {
+                    return .failure(error)
+                }
+            }
             while true {
                 let count = read(descriptor, space.baseAddress, space.count)
                 if count < 0, errno == EINTR { continue }
-                if count > 0 { replies.append(UnsafeRawBufferPointer(rebasing: space[0..<count])) }
-                return count < 0 ? -Int(errno) : count
+                if count > 0 { deliver(UnsafeRawBufferPointer(rebasing: space[0..<count])) }
+                return .success(count < 0 ? -Int(errno) : count)
             }
         }
-        if received == 0 { throw .connection("the server closed the connection") }
-        if received < 0 {
-            let code = Int32(-received)
+        let count: Int
+        switch received {
+        case .success(let value): count = value
+        case .failure(let failure): throw failure
+        }
+        if count == 0 { throw .connection("the server closed the connection") }
+        if count < 0 {
+            let code = Int32(-count)
             if code == EAGAIN || code == EWOULDBLOCK { throw .connection("no reply within the command timeout") }
             throw .connection(String(cString: strerror(code)))
         }

@@ -7,7 +7,8 @@ import CDCCore
 #endif
 
 /// `--sink redis://HOST:PORT[/DB][?mode=stream|hash]` (docs/redis-sink.md): every record appended to a Redis Stream
-/// per table, or each table's current rows mirrored as hashes, over one pipelined hiredis connection.
+/// per table, or each table's current rows mirrored as hashes, over one pipelined connection (plain TCP, or TLS
+/// for `rediss://`).
 ///
 /// Each source transaction is one MULTI/EXEC block. Records after a batch's last commit belong to a transaction that
 /// continues in the next batch: they wait in the open block, which is sent as a MULTI/EXEC of its own at `flush` (or
@@ -20,6 +21,8 @@ public final class RedisSink: RecordSink {
     public let configuration: RedisConfiguration
     private let log: (String) -> Void
     private var connection: RedisConnection?
+    /// The OpenSSL context of a `rediss://` sink, made once (`prepare`, or the first connection).
+    private var tlsContext: RedisTLSContext?
     private var builder: RedisBlockBuilder
     /// `{prefix}:` in bytes.
     private let keyPrefix: [UInt8]
@@ -55,6 +58,13 @@ public final class RedisSink: RecordSink {
     }
 
     public var description: String { configuration.description }
+
+    /// Loads what the first connection needs from files (a `rediss://` sink's CA, certificate and key), so that a
+    /// wrong path is a usage error at start-up rather than at the first write. Optional: connecting does it too.
+    public func prepare() throws(CDCError) {
+        guard let settings = configuration.tls, tlsContext == nil else { return }
+        tlsContext = try RedisTLSContext(settings)
+    }
 
     /// Hash mode names each row's hash after its primary key.
     public var wantsKeys: Bool { configuration.mode == .hash }
@@ -282,9 +292,11 @@ public final class RedisSink: RecordSink {
     /// be reached.
     private func connectOnce() throws(CDCError) -> Bool {
         do throws(RedisFailure) {
+            do throws(CDCError) { try prepare() } catch { throw .permanent(error) }
             let fresh = try RedisConnection(
                 host: configuration.host, port: configuration.port,
-                connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
+                connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout,
+                tls: tlsContext)
             try handshake(fresh)
             var commands = 0
             for block in unconfirmed[head...] {
@@ -339,7 +351,9 @@ public final class RedisSink: RecordSink {
                         CDCError(
                             .sink,
                             "\(description): AUTH failed (\(message)): check REDISCLI_AUTH or --redis-password-file"
-                                + (configuration.username == nil ? "" : " and the user name in the URL")))
+                                + (configuration.username == nil
+                                    ? "" : " and the user \(configuration.username ?? "") (the URL's or --redis-user)"))
+                    )
                 }
             }
         }

@@ -8,8 +8,9 @@ import RedisSink
 #endif
 
 extension SinkFactory {
-    /// `redis://HOST:PORT[/DB][?mode=stream|hash&prefix=NAME]` (docs/redis-sink.md). The password comes from
-    /// `--redis-password-file`, else the URL (discouraged), else `REDISCLI_AUTH`.
+    /// `redis[s]://HOST:PORT[/DB][?mode=stream|hash&prefix=NAME]` (docs/redis-sink.md). The password comes from
+    /// `--redis-password-file`, else the URL (discouraged), else `REDISCLI_AUTH`; the user from the URL or
+    /// `--redis-user`; TLS settings from `--redis-tls-*`.
     static func makeRedisSink(_ context: Context) throws(CDCError) -> any RecordSink {
         let options = context.options
         var configuration = try RedisConfiguration(url: options.sink)
@@ -29,6 +30,7 @@ extension SinkFactory {
             }
             configuration.maxLength = maxlen
         }
+        try applyAccessOptions(options, to: &configuration)
         var environment: [String: String] = [:]
         if let value = getenv("REDISCLI_AUTH") { environment["REDISCLI_AUTH"] = String(cString: value) }
         try configuration.resolvePassword(passwordFile: options.redisPasswordFile, environment: environment)
@@ -37,7 +39,42 @@ extension SinkFactory {
                 "\(configuration.description): a password in the URL shows in the process list; prefer "
                     + "REDISCLI_AUTH or --redis-password-file")
         }
+        let sink = RedisSink(configuration: configuration, log: context.log)
+        try sink.prepare()
         // On a thread of its own: the pipeline's thread goes on decoding while the sink waits for replies.
-        return ThreadedSink(RedisSink(configuration: configuration, log: context.log))
+        return ThreadedSink(sink)
+    }
+
+    /// `--redis-user` and the `--redis-tls-*` options (docs/redis-sink.md#tls).
+    static func applyAccessOptions(_ options: SinkOptions, to configuration: inout RedisConfiguration)
+        throws(CDCError)
+    {
+        if let user = options.redisUser {
+            guard !user.isEmpty else { throw CDCError(.usage, "--redis-user is empty: give the ACL user's name") }
+            if let fromURL = configuration.username, fromURL != user {
+                throw CDCError(
+                    .usage, "--redis-user \(user) and the URL's user \(fromURL) differ: give the user in one place")
+            }
+            configuration.username = user
+        }
+        let tlsOptions: [(String, String?)] = [
+            ("--redis-tls-ca", options.redisTlsCa), ("--redis-tls-cert", options.redisTlsCert),
+            ("--redis-tls-key", options.redisTlsKey), ("--redis-tls-server-name", options.redisTlsServerName),
+        ]
+        guard configuration.tls != nil else {
+            if let given = tlsOptions.first(where: { $0.1 != nil }) {
+                throw CDCError(
+                    .usage,
+                    "\(given.0) is for a TLS connection: use --sink rediss://\(configuration.host):"
+                        + "\(configuration.port)…, or leave it out")
+            }
+            return
+        }
+        if let empty = tlsOptions.first(where: { $0.1?.isEmpty == true }) {
+            throw CDCError(.usage, "\(empty.0) is empty: give a value or leave it out")
+        }
+        configuration.tls = RedisTLSSettings(
+            caFile: options.redisTlsCa, certificateFile: options.redisTlsCert, keyFile: options.redisTlsKey,
+            serverName: options.redisTlsServerName)
     }
 }

@@ -20,7 +20,7 @@ enum SinkFactory {
         if url.hasPrefix("kafka://") {
             return try makeKafkaSink(context)
         }
-        if url.hasPrefix("redis://") {
+        if url.hasPrefix("redis://") || url.hasPrefix("rediss://") {
             return try makeRedisSink(context)
         }
         throw CDCError(

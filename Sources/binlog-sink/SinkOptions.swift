@@ -5,7 +5,7 @@ import CDCCore
 struct SinkOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Where records go: stdout, file:DIR, kafka://HOST:PORT[,HOST:PORT…] or redis://HOST:PORT[/DB][?mode=stream|hash].",
+            "Where records go: stdout, file:DIR, kafka://HOST:PORT[,HOST:PORT…] or redis[s]://HOST:PORT[/DB][?mode=stream|hash].",
             valueName: "url"))
     var sink: String = "stdout"
 
@@ -58,6 +58,21 @@ struct SinkOptions: ParsableArguments {
 
     @Option(help: "redis sink, stream mode: trim each stream to about this many entries (XADD MAXLEN ~).")
     var redisMaxlen: UInt64?
+
+    @Option(help: "redis sink: the ACL user for AUTH USER PASSWORD (else the URL's user, else the default user).")
+    var redisUser: String?
+
+    @Option(help: "rediss:// sink: PEM file of the CA(s) that sign the server's certificate (else the system's).")
+    var redisTlsCa: String?
+
+    @Option(help: "rediss:// sink: PEM client certificate, for servers with tls-auth-clients (with --redis-tls-key).")
+    var redisTlsCert: String?
+
+    @Option(help: "rediss:// sink: the client certificate's PEM private key (unencrypted).")
+    var redisTlsKey: String?
+
+    @Option(help: "rediss:// sink: the name the server's certificate must hold (else the URL's host).")
+    var redisTlsServerName: String?
 
     // MARK: Avro
 

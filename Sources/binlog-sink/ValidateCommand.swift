@@ -102,7 +102,9 @@ struct ValidateCommand: ParsableCommand {
                 commandLine: [])
         }
         let sink = run.sinkOptions.sink
-        if !(sink == "stdout" || sink == "-" || ["file:", "kafka://", "redis://"].contains(where: sink.hasPrefix)) {
+        if !(sink == "stdout" || sink == "-"
+            || ["file:", "kafka://", "redis://", "rediss://"].contains(where: sink.hasPrefix))
+        {
             return file.explain(
                 "--sink: unknown sink; use stdout, file:DIR, kafka://HOST:PORT or redis://HOST:PORT", commandLine: [])
         }

@@ -14,7 +14,9 @@ struct ConnectorConfigLoaderTests {
         ConfigFlag(name: "file-layout", kind: .option), ConfigFlag(name: "topic", kind: .option),
         ConfigFlag(name: "kafka-property", kind: .option, isRepeating: true),
         ConfigFlag(name: "tombstones", kind: .flag), ConfigFlag(name: "stats", kind: .flag),
-        ConfigFlag(name: "redis-maxlen", kind: .option),
+        ConfigFlag(name: "redis-maxlen", kind: .option), ConfigFlag(name: "redis-user", kind: .option),
+        ConfigFlag(name: "redis-tls-ca", kind: .option), ConfigFlag(name: "redis-tls-cert", kind: .option),
+        ConfigFlag(name: "redis-tls-key", kind: .option),
         ConfigFlag(name: "include", kind: .option, isRepeating: true),
         ConfigFlag(name: "exclude", kind: .option, isRepeating: true),
         ConfigFlag(name: "mask-column", kind: .option, isRepeating: true),
@@ -195,6 +197,25 @@ struct ConnectorConfigLoaderTests {
                 == true)
         #expect(
             problems("sink:\n  url: redis://h?mode=stream\n  redis:\n    mode: hash\n").first?.location?.line == 4)
+    }
+
+    @Test("a rediss:// sink: mode into the URL, user and TLS files as flags")
+    func redisTLS() throws {
+        let text = """
+            sink:
+              url: rediss://cache:6380/1
+              redis:
+                mode: hash
+                user: cdc
+                tls_ca: /etc/cdc/ca.pem
+                tls_cert: /etc/cdc/client.pem
+                tls_key: /etc/cdc/client.key
+            """
+        #expect(
+            try commandLine(text) == [
+                "--sink=rediss://cache:6380/1?mode=hash", "--redis-user=cdc", "--redis-tls-ca=/etc/cdc/ca.pem",
+                "--redis-tls-cert=/etc/cdc/client.pem", "--redis-tls-key=/etc/cdc/client.key",
+            ])
     }
 
     @Test("YAML syntax errors carry libyaml's line and column")

@@ -45,12 +45,57 @@ struct RedisConfigurationTests {
         #expect(withUser.description == "redis://cdc:***@h:6379/0?mode=stream")
     }
 
+    @Test("rediss:// turns on TLS with the system's CAs; user, password and the rest parse the same")
+    func tlsURL() throws {
+        let plain = try RedisConfiguration(url: "redis://cache.example")
+        #expect(plain.tls == nil)
+        let tls = try RedisConfiguration(url: "rediss://cdc:hunter2@cache.example:6380/2?mode=hash&prefix=app")
+        #expect(tls.tls == RedisTLSSettings())
+        #expect(tls.host == "cache.example")
+        #expect(tls.port == 6380)
+        #expect(tls.database == 2)
+        #expect(tls.mode == .hash)
+        #expect(tls.username == "cdc")
+        #expect(tls.password == "hunter2")
+        #expect(tls.description == "rediss://cdc:***@cache.example:6380/2?mode=hash&prefix=app")
+        #expect(RedisConfiguration.masked("rediss://cdc:hunter2@h:1/2") == "rediss://cdc:***@h:1/2")
+
+        let user = try RedisConfiguration(url: "rediss://cdc@[::1]")
+        #expect(user.username == "cdc")
+        #expect(user.password == nil)
+        #expect(user.description == "rediss://cdc@[::1]:6379/0?mode=stream")
+    }
+
+    @Test("TLS files that cannot be loaded are usage errors naming the option and the file")
+    func tlsFiles() throws {
+        let missing = "/nonexistent/binlog-sink-test/ca.pem"
+        let noCA = try #require(throws: CDCError.self) {
+            _ = try RedisTLSContext(RedisTLSSettings(caFile: missing))
+        }
+        #expect(noCA.code == .usage)
+        #expect(noCA.message.contains("--redis-tls-ca \(missing)"))
+        let text = FileManager.default.temporaryDirectory.appendingPathComponent("not-pem-\(UUID().uuidString)").path
+        try "not a certificate\n".write(toFile: text, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: text) }
+        let certOnly = try #require(throws: CDCError.self) {
+            _ = try RedisTLSContext(RedisTLSSettings(certificateFile: text))
+        }
+        #expect(certOnly.message.contains("go together"))
+        let notPEM = try #require(throws: CDCError.self) {
+            _ = try RedisTLSContext(RedisTLSSettings(certificateFile: text, keyFile: text))
+        }
+        #expect(notPEM.code == .usage)
+        #expect(notPEM.message.contains("--redis-tls-cert \(text)"))
+        // The system's CAs load (Debian's ca-certificates, or an empty store: never an error).
+        _ = try RedisTLSContext(RedisTLSSettings())
+    }
+
     @Test(
         "bad URLs are usage errors that never show the password",
         arguments: [
             "redis://", "redis://h:0", "redis://h:99999", "redis://h:x", "redis://h/-1", "redis://h/a",
             "redis://h?mode=list", "redis://h?color=red", "redis://[::1", "redis://:pw@h?prefix=", "http://h",
-            "redis://:pw%zz@h",
+            "redis://:pw%zz@h", "rediss://", "rediss://:pw@h:0", "redis s://h", "rediss:/h",
         ])
     func badURL(_ url: String) {
         do {

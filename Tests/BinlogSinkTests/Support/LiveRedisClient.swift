@@ -75,8 +75,7 @@ final class LiveRedisClient {
     private var index = 0
 
     /// Connects to 127.0.0.1:`port` and selects `database`.
-    init(port: Int, database: Int = 0, timeout: TimeInterval = 30) throws {
-        self.port = port
+    convenience init(port: Int, database: Int = 0, timeout: TimeInterval = 30) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(message: "socket() failed: errno \(errno)") }
         var address = sockaddr_in()
@@ -93,6 +92,39 @@ final class LiveRedisClient {
             close(fd)
             throw Failure(message: "cannot connect to redis on 127.0.0.1:\(port): errno \(code)")
         }
+        try self.init(descriptor: fd, port: port, database: database, timeout: timeout)
+    }
+
+    /// Connects to the server's unix socket at `path` (a TLS server's plain way in for the test) and selects
+    /// `database`.
+    convenience init(unixSocket path: String, database: Int = 0, timeout: TimeInterval = 30) throws {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(message: "socket() failed: errno \(errno)") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            throw Failure(message: "unix socket path too long: \(path)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard connected == 0 else {
+            let code = errno
+            close(fd)
+            throw Failure(message: "cannot connect to redis on \(path): errno \(code)")
+        }
+        try self.init(descriptor: fd, port: 0, database: database, timeout: timeout)
+    }
+
+    private init(descriptor fd: Int32, port: Int, database: Int, timeout: TimeInterval) throws {
+        self.port = port
         var interval = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))

@@ -45,6 +45,9 @@ struct SourceConnectionOptions: ParsableArguments {
             options.connectTimeout = connectTimeout
             options.password = try ConnectionOptions.resolvePassword(
                 url: url, passwordFile: passwordFile, environment: Self.environment())
+            CommandLineSecrets.warn(
+                CommandLineSecrets.urlPasswordWarning(
+                    url.password, url: source, what: "--source", instead: "MYSQL_PWD or --password-file"))
             return (url, options)
         } catch {
             throw CDCError(.usage, error.description)

@@ -163,6 +163,10 @@ extension LiveServer {
             evidence.add("/metrics", scrape.stdout)
             evidence.add("/healthz", health.stdout)
             usleep(1_200_000)  // one more --metrics-file write
+            // The state while the run holds it open: the SQLite database, its write-ahead log and shared memory.
+            evidence.addFiles(under: state, "state while running")
+            #expect(
+                evidence.items.contains { $0.label.hasSuffix("state.sqlite-wal") }, "no WAL file looked at")
             #expect(background.stop(SIGTERM) == 0, "\(background.summary)")
             evidence.add("background run stdout", (try? Data(contentsOf: background.stdoutURL)) ?? Data())
             evidence.add("background run stderr", background.stderr)
@@ -172,11 +176,21 @@ extension LiveServer {
             // File sink, text debug logs, MYSQL_PWD.
             let output = scratch.appendingPathComponent("files")
             let fileState = scratch.appendingPathComponent("state-files")
+            // A state directory made beforehand with group access: warned about, left as it is.
+            try FileManager.default.createDirectory(at: fileState, withIntermediateDirectories: false)
+            try FileManager.default.setAttributes([.posixPermissions: 0o750], ofItemAtPath: fileState.path)
             let files = try BinlogSinkCLI.run(
                 ["run", "--source", source()] + range + [
                     "--state", fileState.path, "--sink", "file:\(output.path)", "--log-level", "debug", "--stats",
                 ], timeout: 120, environment: environment)
             #expect(files.status == 0, "file sink run: \(files.stderr)")
+            #expect(
+                files.stderr.contains(
+                    "warning: the state directory \(fileState.path) is accessible by its group or others (mode 750)"),
+                "no warning for the open state directory: \(files.stderr.prefix(1000))")
+            let stateMode = try FileManager.default.attributesOfItem(atPath: fileState.path)[.posixPermissions] as? Int
+            #expect(stateMode == 0o750, "the state directory's mode was changed")
+            #expect(!background.stderr.contains("state directory"), "a fresh state directory is private")
             #expect(files.stderr.contains("binlog-sink: debug: "), "no text debug line: \(files.stderr.prefix(500))")
             evidence.add("file sink run", files)
             evidence.addFiles(under: output, "file sink output")
@@ -234,6 +248,24 @@ extension LiveServer {
                 ], timeout: 120)
             #expect(hash.status == 0, "redis hash run: \(hash.stderr)")
             evidence.add("redis hash run", hash)
+            #expect(!hash.stderr.contains("readable by its group"), "private password files: \(hash.stderr)")
+
+            // Password files other local users can read: used, and warned about (option, path, mode; no content).
+            let sharedPassword = try file("shared-mysql-password", mysqlPassword + "\n", mode: 0o644)
+            let sharedRedis = try file("shared-redis-password", redisPassword + "\n", mode: 0o640)
+            let shared = try BinlogSinkCLI.run(
+                ["run", "--source", source(), "--password-file", sharedPassword] + range + [
+                    "--sink", "redis://127.0.0.1:\(redisPort)/5?mode=hash&prefix=sec.", "--redis-password-file",
+                    sharedRedis,
+                ], timeout: 120)
+            #expect(shared.status == 0, "shared password files: \(shared.stderr)")
+            #expect(
+                shared.stderr.contains(
+                    "warning: --password-file \(sharedPassword) is readable by its group or others (mode 644)")
+                    && shared.stderr.contains(
+                        "warning: --redis-password-file \(sharedRedis) is readable by its group or others (mode 640)"),
+                "no warning for readable password files: \(shared.stderr)")
+            evidence.add("run with readable password files", shared)
 
             // Failing runs: wrong passwords that contain the token, an unreachable server.
             let wrongMySQL = try BinlogSinkCLI.run(
@@ -311,13 +343,33 @@ extension LiveServer {
                 !fromFile.stderr.contains("--source holds a password on the command line"),
                 "a password from the file is not on the command line: \(fromFile.stderr)")
             evidence.add("run --config with secrets", fromFile)
-            let broken = try file("broken.yaml", connector + "\n  bogus_key: [unclosed\n", mode: 0o644)
-            for command in [
-                ["validate", "--config", broken], ["run", "--config", broken], ["check", "--config", broken],
-            ] {
-                let result = try BinlogSinkCLI.run(command, timeout: 30)
-                #expect(result.status == 64, "\(command.first ?? "") of a broken file: \(result.stderr)")
-                evidence.add("\(command.first ?? "") of a broken file", result)
+            // Broken files: a YAML syntax error after the secrets, a bad port in the URL that holds the password, a
+            // secret under an unknown key.
+            let brokenFiles = [
+                try file("broken.yaml", connector + "\n  bogus_key: [unclosed\n", mode: 0o644),
+                try file(
+                    "badport.yaml",
+                    connector.replacingOccurrences(of: "@127.0.0.1:\(port)", with: "@127.0.0.1:notaport"),
+                    mode: 0o644),
+                try file("unknown.yaml", connector + "\n  passwd: \(mysqlPassword)\n", mode: 0o644),
+            ]
+            for broken in brokenFiles {
+                let name = URL(fileURLWithPath: broken).lastPathComponent
+                for command in ["validate", "run", "check"] {
+                    let result = try BinlogSinkCLI.run([command, "--config", broken], timeout: 30)
+                    evidence.add("\(command) of \(name)", result)
+                    switch command {
+                    case "validate":
+                        #expect(
+                            result.status == 64 && result.stderr.contains("error: \(broken):"),
+                            "validate of \(name): \(result.stderr)")
+                    case "run":
+                        #expect(result.status == 64, "run of \(name): \(result.stderr)")
+                    default:
+                        // check ignores keys it does not have (unknown.yaml connects and checks).
+                        #expect(name == "unknown.yaml" || result.status == 64, "check of \(name): \(result.stderr)")
+                    }
+                }
             }
             let wrongInFile = try file(
                 "wrong.yaml", connector.replacingOccurrences(of: mysqlPassword, with: "wrong-\(mysqlPassword)"))
@@ -376,6 +428,14 @@ extension LiveServer {
             redis.stop()
             evidence.addFiles(under: redis.directory, "redis data")
 
+            // BINLOG_SINK_TEST_SECRETS_DUMP=DIR keeps every output looked at, for a human to read.
+            if let dump = ProcessInfo.processInfo.environment["BINLOG_SINK_TEST_SECRETS_DUMP"], !dump.isEmpty {
+                try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
+                for (index, item) in evidence.items.enumerated() {
+                    let name = item.label.map { $0.isLetter || $0.isNumber ? $0 : "_" }
+                    try item.bytes.write(to: URL(fileURLWithPath: "\(dump)/\(index)-\(String(name.prefix(60)))"))
+                }
+            }
             let leaks = evidence.leaks(token)
             #expect(leaks.isEmpty, "the canary appears in: \(leaks)")
             #expect(evidence.items.count > 40, "only \(evidence.items.count) outputs were looked at")

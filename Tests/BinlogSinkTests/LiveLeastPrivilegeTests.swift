@@ -158,6 +158,9 @@ extension LiveServer {
             for removal in removals {
                 try client.run(removal.revoke)
                 let check = try cli(["check", "--source", source(), "--include", "\(database).*"])
+                let run = try cli([
+                    "run", "--source", source(), "--include", "\(database).*", "--start", "earliest", "--until", "now",
+                ])
                 try client.run(removal.grant)
                 let lines = check.stdoutText.split(separator: "\n").map(String.init)
                 let failing = lines.filter { $0.hasPrefix("fail privilege") }
@@ -168,6 +171,14 @@ extension LiveServer {
                 #expect(
                     lines.contains("     fix: \(removal.grant)"),
                     "without \(removal.privilege), no '\(removal.grant)': \(check.stdoutText)")
+                // The run itself stops with the server's message naming the privilege, and points at check. (Without
+                // SELECT a run from `earliest` still works: the columns come from the CREATE TABLE in the binlog.)
+                if removal.privilege != "SELECT" {
+                    #expect(
+                        run.status == 2 && run.stderr.contains(removal.privilege)
+                            && run.stderr.contains("binlog-sink check"),
+                        "run without \(removal.privilege): \(run.stderr)")
+                }
             }
 
             // SELECT on one table only, two tables captured: the missing one is named.

@@ -165,8 +165,9 @@ public final class MySQLConnection {
             hint = "check MYSQL_PWD / --password-file (and the user's host part on the server)"
         case 1227, 1142, 1143, 1044:  // ER_SPECIFIC_ACCESS_DENIED_ERROR, table/column/db access denied
             hint =
-                "missing privilege: run GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO '\(user)'@'%' "
-                + "(on MariaDB 10.5 and later also GRANT BINLOG MONITOR ON *.* TO '\(user)'@'%')"
+                "missing privilege (named above): the user needs REPLICATION SLAVE, BINLOG MONITOR (MySQL: "
+                + "REPLICATION CLIENT) and SELECT on the captured tables; binlog-sink check --source … --include … "
+                + "prints the GRANT for '\(user)' (docs/live-source.md#grants)"
         case 2002, 2003:
             hint = "is the server running and listening on \(url.host):\(url.port)?"
         case 2026:

@@ -1,3 +1,5 @@
+import CDCCore
+
 /// The requirements `binlog-sink check` reports on, each ok, warn or fail with the SQL (or setting) to fix it.
 public struct PreflightItem: Sendable, Equatable {
     public enum Status: String, Sendable { case ok, warn, fail }
@@ -17,7 +19,9 @@ public struct PreflightItem: Sendable, Equatable {
 
 public enum Preflight {
     /// Checks a server. A connection failure is one fail item (nothing else can be checked).
-    public static func run(url: SourceURL, options: ConnectionOptions, serverID: UInt32?) -> [PreflightItem] {
+    public static func run(
+        url: SourceURL, options: ConnectionOptions, serverID: UInt32?, tables: TableFilter = TableFilter()
+    ) -> [PreflightItem] {
         let connection: MySQLConnection
         do {
             connection = try MySQLConnection(url: url, options: options)
@@ -93,7 +97,7 @@ public enum Preflight {
                         fix: "SET GLOBAL gtid_mode=ON (in steps: OFF_PERMISSIVE, ON_PERMISSIVE, ON)"))
         }
 
-        items += privileges(connection, url: url, mariaDB: mariaDB)
+        items += privileges(connection, url: url, mariaDB: mariaDB, tables: tables)
         items.append(serverIDItem(connection, serverID: serverID, mariaDB: mariaDB, variables: variables))
         items += retention(connection, mariaDB: mariaDB, variables: variables)
         return items
@@ -114,63 +118,145 @@ public enum Preflight {
         return result
     }
 
-    /// Reads SHOW GRANTS for the connected user and checks the global privileges the stream needs.
-    static func privileges(_ connection: MySQLConnection, url: SourceURL, mariaDB: Bool) -> [PreflightItem] {
-        let grants: [String]
+    /// `'user'@'host'` as the server knows the connected account (CURRENT_USER(): the host part of the matching
+    /// account, e.g. `%`), for the GRANT statements `check` prints; `'USER'@'%'` when it cannot be read.
+    static func account(_ connection: MySQLConnection, url: SourceURL) -> String {
+        let quoted = { (text: Substring) in "'" + text.replacingAll("'", with: "''") + "'" }
+        if let current = (try? connection.scalar("SELECT CURRENT_USER()")) ?? nil, let at = current.lastIndex(of: "@") {
+            return quoted(current[..<at]) + "@" + quoted(current[current.index(after: at)...])
+        }
+        return quoted(Substring(url.user)) + "@'%'"
+    }
+
+    /// Reads SHOW GRANTS for the connected user and checks the privileges the stream and the snapshot need:
+    /// REPLICATION SLAVE (the binlog stream), BINLOG MONITOR / REPLICATION CLIENT (SHOW BINARY LOGS, SHOW MASTER
+    /// STATUS), SELECT on the captured tables (information_schema shows only tables the user can read; the
+    /// snapshot reads them), and on MySQL RELOAD (the snapshot's FLUSH TABLES WITH READ LOCK). Each missing one is a
+    /// fail (a warn for RELOAD, needed by snapshots only) with the GRANT that fixes it.
+    static func privileges(
+        _ connection: MySQLConnection, url: SourceURL, mariaDB: Bool, tables: TableFilter
+    ) -> [PreflightItem] {
+        let lines: [String]
         do {
-            grants = try connection.query("SHOW GRANTS").compactMap { $0.first ?? nil }
+            lines = try connection.query("SHOW GRANTS").compactMap { $0.first ?? nil }
         } catch {
             return [PreflightItem("privileges", .warn, "cannot read SHOW GRANTS: \(error.description)")]
         }
-        let user = "'\(url.user)'@'%'"
-        var global = Set<String>()
-        var all = false
-        var selectSomewhere = false
-        for grant in grants {
-            let upper = grant.uppercased()
-            guard upper.hasPrefix("GRANT "), let on = upper.range(" ON ") else { continue }
-            let privileges = upper[upper.index(upper.startIndex, offsetBy: 6)..<on.lowerBound]
-            let target = upper[on.upperBound...]
-            let list = privileges.split(separator: ",").map { $0.trimmingSpaces() }
-            if target.hasPrefix("*.*") {
-                for privilege in list { global.insert(privilege) }
-                if list.contains("ALL PRIVILEGES") || list.contains("ALL") { all = true }
-            } else if list.contains("SELECT") || list.contains("ALL PRIVILEGES") {
-                selectSomewhere = true
-            }
-        }
-        func has(_ privilege: String) -> Bool { all || global.contains(privilege) }
+        let grants = GrantSet(showGrants: lines)
+        let user = account(connection, url: url)
+        let roleNote =
+            grants.roles.isEmpty
+            ? "" : " (privileges of granted roles are not looked at: \(grants.roles.joined(separator: ", ")))"
         var items: [PreflightItem] = []
         items.append(
-            has("REPLICATION SLAVE") || has("REPLICATION REPLICA")
+            grants.hasGlobal("REPLICATION SLAVE") || grants.hasGlobal("REPLICATION REPLICA")
                 ? PreflightItem("privilege REPLICATION SLAVE", .ok, "granted on *.*")
                 : PreflightItem(
-                    "privilege REPLICATION SLAVE", .fail, "\(url.user) cannot read the binlog stream",
+                    "privilege REPLICATION SLAVE", .fail, "\(user) cannot read the binlog stream\(roleNote)",
                     fix: "GRANT REPLICATION SLAVE ON *.* TO \(user);"))
         let monitorName = mariaDB ? "BINLOG MONITOR" : "REPLICATION CLIENT"
-        let monitor = has("REPLICATION CLIENT") || has("BINLOG MONITOR") || has("SUPER")
+        let monitor =
+            grants.hasGlobal("REPLICATION CLIENT") || grants.hasGlobal("BINLOG MONITOR") || grants.hasGlobal("SUPER")
         items.append(
             monitor
                 ? PreflightItem("privilege \(monitorName)", .ok, "granted on *.*")
                 : PreflightItem(
                     "privilege \(monitorName)", .fail,
-                    "\(url.user) cannot run SHOW BINARY LOGS / SHOW MASTER STATUS",
+                    "\(user) cannot run SHOW BINARY LOGS / SHOW MASTER STATUS\(roleNote)",
                     fix: "GRANT \(monitorName) ON *.* TO \(user);"))
-        if has("SELECT") {
-            items.append(PreflightItem("privilege SELECT", .ok, "granted on *.*"))
-        } else if selectSomewhere {
+        items.append(selectItem(grants, user: user, tables: tables, roleNote: roleNote))
+        if !mariaDB {
             items.append(
-                PreflightItem(
-                    "privilege SELECT", .warn, "SELECT only on some databases: schemas of other tables cannot be read",
-                    fix: "GRANT SELECT ON *.* TO \(user);"))
-        } else {
-            items.append(
-                PreflightItem(
-                    "privilege SELECT", .fail, "\(url.user) cannot read table schemas (information_schema)",
-                    fix: "GRANT SELECT ON *.* TO \(user);"))
+                grants.hasGlobal("RELOAD")
+                    ? PreflightItem(
+                        "privilege RELOAD", .ok, "granted on *.* (the snapshot's FLUSH TABLES WITH READ LOCK)")
+                    : PreflightItem(
+                        "privilege RELOAD", .warn,
+                        "\(user) cannot take FLUSH TABLES WITH READ LOCK: snapshots (run --snapshot, snapshot) fail; "
+                            + "streaming does not need it",
+                        fix: "GRANT RELOAD ON *.* TO \(user);"))
         }
         return items
     }
+
+    /// SELECT on what is captured: every table (no --include), or the databases and tables the --include patterns
+    /// name. A pattern with a wildcard in its database part cannot be checked by name: SELECT somewhere is a warn.
+    static func selectItem(_ grants: GrantSet, user: String, tables: TableFilter, roleNote: String) -> PreflightItem {
+        let name = "privilege SELECT"
+        if grants.hasGlobal("SELECT") { return PreflightItem(name, .ok, "granted on *.*") }
+        guard !tables.includes.isEmpty else {
+            guard grants.hasAnywhere("SELECT") else {
+                return PreflightItem(
+                    name, .fail, "\(user) cannot read any table or its schema (information_schema)\(roleNote)",
+                    fix:
+                        "GRANT SELECT ON *.* TO \(user); (or on each captured database: GRANT SELECT ON `db`.* TO \(user);)"
+                )
+            }
+            return PreflightItem(
+                name, .warn,
+                "SELECT only on some databases or tables: others cannot be captured (give check the run's --include "
+                    + "to check exactly those)",
+                fix: "GRANT SELECT ON `db`.* TO \(user); for each captured database")
+        }
+        var missing: [String] = []
+        var partial: [String] = []
+        var unchecked: [String] = []
+        for pattern in tables.includes {
+            guard let dot = pattern.firstIndex(of: ".") else {
+                unchecked.append(pattern)
+                continue
+            }
+            let database = String(pattern[..<dot])
+            let table = String(pattern[pattern.index(after: dot)...])
+            let wildcard: (String) -> Bool = { $0.contains("*") || $0.contains("?") }
+            if wildcard(database) {
+                unchecked.append(pattern)
+                continue
+            }
+            if grants.covers("SELECT", database: database) { continue }
+            if !wildcard(table) {
+                if grants.covers("SELECT", database: database, table: table) { continue }
+                missing.append("GRANT SELECT ON \(quote(database)).\(quote(table)) TO \(user);")
+                continue
+            }
+            let some = grants.tables(with: "SELECT", in: database)
+            if some.isEmpty {
+                missing.append("GRANT SELECT ON \(quote(database)).* TO \(user);")
+            } else {
+                partial.append(
+                    "\(pattern) (SELECT only on \(some.map { "\(database).\($0.table)" }.joined(separator: ", ")))")
+            }
+        }
+        if !missing.isEmpty {
+            return PreflightItem(
+                name, .fail,
+                "\(user) cannot read \(missing.count == 1 ? "a captured table" : "captured tables") or \(missing.count == 1 ? "its" : "their") "
+                    + "schema\(roleNote)",
+                fix: missing.joined(separator: " "))
+        }
+        if !partial.isEmpty {
+            return PreflightItem(
+                name, .warn,
+                "tables of \(partial.joined(separator: "; ")) without SELECT cannot be captured",
+                fix: "GRANT SELECT ON `db`.`table` TO \(user); for each of them")
+        }
+        if !unchecked.isEmpty, !grants.hasAnywhere("SELECT") {
+            return PreflightItem(
+                name, .fail, "\(user) cannot read any table or its schema\(roleNote)",
+                fix: "GRANT SELECT ON `db`.* TO \(user); for each database \(unchecked.joined(separator: ", ")) matches"
+            )
+        }
+        if !unchecked.isEmpty {
+            return PreflightItem(
+                name, .warn,
+                "cannot tell by name which databases \(unchecked.joined(separator: ", ")) matches: make sure SELECT "
+                    + "covers each", fix: "GRANT SELECT ON `db`.* TO \(user); for each of them")
+        }
+        return PreflightItem(name, .ok, "granted on the captured databases and tables")
+    }
+
+    /// A back-quoted identifier.
+    static func quote(_ name: String) -> String { "`" + name.replacingAll("`", with: "``") + "`" }
 
     static func serverIDItem(
         _ connection: MySQLConnection, serverID: UInt32?, mariaDB: Bool, variables: [String: String]
@@ -215,7 +301,7 @@ public enum Preflight {
                 PreflightItem(
                     "oldest binlog", .fail, "SHOW BINARY LOGS failed: \(error.description)",
                     fix:
-                        "GRANT \(mariaDB ? "BINLOG MONITOR" : "REPLICATION CLIENT") ON *.* TO '\(connection.url.user)'@'%';"
+                        "GRANT \(mariaDB ? "BINLOG MONITOR" : "REPLICATION CLIENT") ON *.* TO \(account(connection, url: connection.url));"
                 ))
         }
         let seconds = Double(variables["binlog_expire_logs_seconds"] ?? "") ?? 0
@@ -251,6 +337,13 @@ extension StringProtocol {
             index = self.index(after: index)
         }
         return nil
+    }
+
+    /// Every occurrence of `target` replaced (no Foundation).
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var result = ""
+        for character in self { if character == target { result += replacement } else { result.append(character) } }
+        return result
     }
 
     func trimmingSpaces() -> String {

@@ -22,6 +22,9 @@ public final class StateStore {
     public var databasePath: String { database.path }
     let database: SQLiteDatabase
     private let lock: StateDirectoryLock?
+    /// Read-write only: what `StatePermissions` found open to the group or others when the store was opened (an
+    /// existing directory is not tightened; the caller warns).
+    public private(set) var permissionWarnings: [String] = []
 
     private init(directory: String, database: SQLiteDatabase, lock: StateDirectoryLock?) {
         self.directory = directory
@@ -43,7 +46,9 @@ public final class StateStore {
                 try StateStoreSchema.migrate(database)
                 return database
             }
-            return StateStore(directory: trimmed, database: database, lock: lock)
+            let store = StateStore(directory: trimmed, database: database, lock: lock)
+            store.permissionWarnings = StatePermissions.warnings(directory: trimmed)
+            return store
         case .readOnly:
             guard FileSystem.exists(path) else {
                 throw StateStoreError(

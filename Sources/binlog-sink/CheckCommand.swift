@@ -17,6 +17,14 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The server id `run` will use, to check that no replica has it.")
     var serverId: UInt32?
 
+    @Option(
+        name: .customLong("include"),
+        help: "The tables `run` will capture (db.table glob, repeatable): SELECT is checked on exactly those.")
+    var includes: [String] = []
+
+    @Option(name: .customLong("exclude"), help: "Tables `run` will skip (db.table glob, repeatable).")
+    var excludes: [String] = []
+
     func run() throws {
         let url: SourceURL
         let options: ConnectionOptions
@@ -25,7 +33,9 @@ struct CheckCommand: ParsableCommand {
         } catch {
             throw ErrorReporter.exit(for: error)
         }
-        let items = Preflight.run(url: url, options: options, serverID: serverId)
+        let items = Preflight.run(
+            url: url, options: options, serverID: serverId,
+            tables: TableFilter(includes: includes, excludes: excludes))
         var out = ""
         for item in items {
             let status = item.status.rawValue.padding(4)

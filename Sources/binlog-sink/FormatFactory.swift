@@ -45,6 +45,7 @@ enum FormatFactory {
                 }
                 let userInfo = try SchemaRegistryClient.resolveUserInfo(
                     file: options.schemaRegistryAuthFile, environment: environment)
+                SecretFilePermissions.warn(options.schemaRegistryAuthFile, option: "--schema-registry-auth-file")
                 let client = try SchemaRegistryClient(
                     url: url, userInfo: userInfo, retrySeconds: options.schemaRegistryTimeout, log: log)
                 let remote = RemoteAvroRegistry(client: client, saved: saved, topic: topic, log: log)

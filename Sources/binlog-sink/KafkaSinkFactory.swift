@@ -5,6 +5,7 @@ extension SinkFactory {
     /// `kafka://HOST:PORT[,HOST:PORT…]` with `--topic`, `--kafka-property`, `--tombstones` and `--kafka-transactions` (docs/kafka-sink.md).
     static func makeKafkaSink(_ context: Context) throws(CDCError) -> any RecordSink {
         let options = context.options
+        for warning in CommandLineSecrets.kafkaPropertyWarnings(options.kafkaProperties) { Logger.warn(warning) }
         let configuration = try KafkaSinkConfiguration(
             url: options.sink, topicTemplate: options.topic, properties: options.kafkaProperties,
             tombstones: options.tombstones, transactions: options.kafkaTransactions,

@@ -137,6 +137,9 @@ struct ParseCommand: ParsableCommand {
                 url = try SourceURL(parsing: schemaFrom)
                 options.password = try ConnectionOptions.resolvePassword(
                     url: url, passwordFile: passwordFile, environment: SourceConnectionOptions.environment())
+                CommandLineSecrets.warn(
+                    CommandLineSecrets.urlPasswordWarning(
+                        url.password, url: schemaFrom, what: "--schema-from", instead: "MYSQL_PWD or --password-file"))
             } catch {
                 throw CDCError(.usage, "--schema-from: \(error.description)")
             }

@@ -34,6 +34,7 @@ extension SinkFactory {
         var environment: [String: String] = [:]
         if let value = getenv("REDISCLI_AUTH") { environment["REDISCLI_AUTH"] = String(cString: value) }
         try configuration.resolvePassword(passwordFile: options.redisPasswordFile, environment: environment)
+        SecretFilePermissions.warn(options.redisPasswordFile, option: "--redis-password-file")
         if configuration.passwordInURL {
             context.log(
                 "\(configuration.description): a password in the URL shows in the process list; prefer "

@@ -39,7 +39,9 @@ struct SinkOptions: ParsableArguments {
 
     @Option(
         name: .customLong("kafka-property"),
-        help: ArgumentHelp("kafka sink: a librdkafka property (repeatable).", valueName: "name=value"))
+        help: ArgumentHelp(
+            "kafka sink: a librdkafka property (repeatable); secrets such as sasl.password belong in a connector file as ${VAR}.",
+            valueName: "name=value"))
     var kafkaProperties: [String] = []
 
     @Flag(help: "kafka sink: write a tombstone (null value) after each delete record.")

@@ -31,6 +31,7 @@ final class StateKeeper: @unchecked Sendable {
             throw Self.cdcError(error)
         }
         self.filter = filter
+        for warning in store.permissionWarnings { Logger.warn(warning) }
     }
 
     static func cdcError(_ error: StateStoreError) -> CDCError {

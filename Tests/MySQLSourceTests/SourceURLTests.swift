@@ -109,7 +109,8 @@ struct MySQLSourceErrorTests {
         let error = MySQLConnection.describe(
             errno: 1227, sqlState: "42000", serverMessage: "Access denied; you need the REPLICATION SLAVE privilege",
             what: "cannot start the binlog stream", url: url)
-        #expect(error.description.contains("GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO 'cdc'@'%'"))
+        #expect(error.description.contains("binlog-sink check --source … --include … prints the GRANT for 'cdc'"))
+        #expect(error.description.contains("you need the REPLICATION SLAVE privilege"), "the server's message is kept")
     }
 
     @Test func connectionLossIsRetryable() {

@@ -64,9 +64,11 @@ public struct TestCertificates: Sendable {
     /// Makes the certificates in a new temporary directory under /tmp (the caller removes it when done).
     public static func makeTemporary(hosts: [String] = ["localhost", "127.0.0.1"]) throws -> TestCertificates {
         var template = Array("/tmp/bls-certs-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { buffer in mkdtemp(buffer.baseAddress) }
-        guard let made else { throw Failure(description: "mkdtemp under /tmp failed: errno \(errno)") }
-        return try make(in: String(cString: made), hosts: hosts)
+        guard mkdtemp(&template) != nil else {
+            throw Failure(description: "mkdtemp under /tmp failed: errno \(errno)")
+        }
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return try make(in: path, hosts: hosts)
     }
 
     public init(directory: String) {

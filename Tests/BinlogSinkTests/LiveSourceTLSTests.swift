@@ -133,6 +133,25 @@ extension LiveServer {
                 ops == ["insert:1", "insert:2", "update:1", "delete:2", "insert:3"], "run's records: \(ops)")
             Self.expectNoPassword(run, "run")
 
+            // status compares the saved position with the server, over the same TLS settings.
+            let state = setup.certificates.directory + "/state"
+            let saved = try BinlogSinkCLI.run(
+                ["run"] + source + tls + [
+                    "--start", "earliest", "--until", "now", "--include", "\(Self.database).*", "--server-id", "4207",
+                    "--state", state,
+                ], timeout: 120)
+            #expect(saved.status == 0, "run --state: \(saved.stderr)")
+            let status = try BinlogSinkCLI.run(["status", "--state", state] + source + tls, timeout: 60)
+            #expect(status.status == 0, "status: \(status.stdoutText) \(status.stderr)")
+            #expect(status.stdoutText.contains("source:      tls_user@127.0.0.1:\(setup.port)"), "\(status.stdoutText)")
+            let statusWrongCA = try BinlogSinkCLI.run(
+                ["status", "--state", state] + source + [
+                    "--tls", "verify-identity", "--tls-ca", setup.certificates.otherCA,
+                ],
+                timeout: 60)
+            #expect(statusWrongCA.status != 0)
+            #expect(statusWrongCA.stderr.contains("is not trusted"), "\(statusWrongCA.stderr)")
+
             // snapshot: the rows as the server has them.
             let snapshot = try BinlogSinkCLI.run(
                 ["snapshot"] + source + tls + ["--include", "\(Self.database).*"], timeout: 120)

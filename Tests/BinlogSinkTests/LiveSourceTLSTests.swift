@@ -230,6 +230,33 @@ extension LiveServer {
             }
         }
 
+        @Test("the server's certificate replaced under a running stream: the reconnect is refused, the run stops")
+        func refusedOnReconnect() throws {
+            let setup = try Self.setUp()
+            defer { setup.remove() }
+            let run = try LiveBackgroundRun(
+                [
+                    "run", "--source", setup.source("tls_user"), "--password-file", setup.passwordFile, "--tls",
+                    "verify-identity", "--tls-ca", setup.certificates.ca, "--start", "earliest", "--until", "never",
+                    "--include", "\(Self.database).*", "--server-id", "4208", "--heartbeat", "1",
+                ])
+            let streaming = try run.wait(timeout: 60) { $0.count >= 5 }
+            try #require(streaming, "no records: \(run.summary)")
+            // From now on the server presents a certificate for another host; the stream's connection is cut.
+            try setup.serve(cert: setup.certificates.wrongHostCert, key: setup.certificates.wrongHostKey)
+            let threads = try setup.server.client.lines(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'tls_user' AND COMMAND = 'Binlog Dump'")
+            #expect(!threads.isEmpty, "no Binlog Dump thread of tls_user")
+            for row in threads { if let id = row.first { _ = try? setup.server.client.run("KILL \(id)") } }
+            let deadline = Date().addingTimeInterval(30)
+            while run.process.isRunning && Date() < deadline { usleep(100_000) }
+            #expect(!run.process.isRunning, "the run still retries 30 s after the refusal: \(run.stderr.suffix(1500))")
+            let status = run.stop()
+            #expect(status != 0, "\(run.summary)")
+            #expect(run.stderr.contains("does not name the host 127.0.0.1"), "\(run.stderr.suffix(1500))")
+            #expect(!run.stderr.contains(Self.password))
+        }
+
         @Test("client certificate: a REQUIRE SUBJECT user connects with --tls-cert/--tls-key only")
         func clientCertificate() throws {
             let setup = try Self.setUp()

@@ -73,22 +73,29 @@ final class KafkaProducer {
         close()
     }
 
-    /// Asks the cluster for metadata until a broker answers, an error event arrives, or `timeout` passes: a broker
-    /// that refuses the TLS certificate or the SASL login (`KafkaRefusal`) fails the start at once instead of leaving
-    /// the run waiting forever. Brokers that are only unreachable are waited out later, as always: that is logged.
-    func checkBrokers(timeout: Duration) throws(CDCError) {
+    /// Asks the cluster for metadata until a broker answers or `timeout` passes: a broker that refuses the TLS
+    /// certificate or the SASL login (`KafkaRefusal`) fails the start at once instead of leaving the run waiting
+    /// forever. After the first other error (a broker down) it goes on for `grace` only, for a refusal from another
+    /// broker; brokers that are only unreachable are waited out later, as always.
+    func checkBrokers(timeout: Duration, grace: Duration = .seconds(2)) throws(CDCError) {
         guard let handle else { throw CDCError(.sink, "kafka: the producer is closed") }
-        let deadline = ContinuousClock.now + timeout
+        let clock = ContinuousClock()
+        var deadline = clock.now + timeout
         let errorsBefore = brokerErrors
-        while ContinuousClock.now < deadline {
+        var sawError = false
+        while clock.now < deadline {
             var metadata: UnsafePointer<rd_kafka_metadata_t>?
             let result = rd_kafka_metadata(handle, 0, nil, &metadata, 500)
             if let metadata { rd_kafka_metadata_destroy(metadata) }
             poll(timeoutMilliseconds: 0)
             if let failure { throw failure }
-            if result == RD_KAFKA_RESP_ERR_NO_ERROR || brokerErrors > errorsBefore { return }
+            if result == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            if !sawError && brokerErrors > errorsBefore {
+                sawError = true
+                deadline = min(deadline, clock.now + grace)
+            }
         }
-        log("kafka: no broker answered within \(timeout); the records wait for them")
+        if !sawError { log("kafka: no broker answered within \(timeout); the records wait for them") }
     }
 
     /// The version of the librdkafka the process runs with (LD_LIBRARY_PATH may pick another than Debian's).

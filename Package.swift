@@ -59,19 +59,20 @@ let package = Package(
             // Debug and sanitizer builds keep the system allocator.
             linkerSettings: [.linkedLibrary("jemalloc", .when(configuration: .release))]
         ),
-        // Recorded server vectors shared by the unit test targets.
+        // Recorded server vectors and test certificates (scripts/lib/certs.sh) shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BinlogDecoderTests", dependencies: ["BinlogDecoder", "BinlogCompression", "TestSupport"]),
         .testTarget(name: "CDCCoreTests", dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression", "TestSupport"]),
         .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "CDCCore", "BinlogDecoder"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "CDCCore"]),
-        .testTarget(name: "KafkaSinkTests", dependencies: ["KafkaSink", "CDCCore", "CKafka", "CKafkaShims"]),
+        .testTarget(
+            name: "KafkaSinkTests", dependencies: ["KafkaSink", "CDCCore", "CKafka", "CKafkaShims", "TestSupport"]),
         .testTarget(name: "ConnectorConfigTests", dependencies: ["ConnectorConfig"]),
-        .testTarget(name: "RedisSinkTests", dependencies: ["RedisSink", "CDCCore", "CHiredis"]),
+        .testTarget(name: "RedisSinkTests", dependencies: ["RedisSink", "CDCCore", "CHiredis", "TestSupport"]),
         // End-to-end tests that run the built `binlog-sink` executable on fixtures and on a live throwaway MariaDB.
         .testTarget(
             name: "BinlogSinkTests",
-            dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression", "ConnectorConfig"],
+            dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression", "ConnectorConfig", "TestSupport"],
             exclude: ["Support/kafka_consume.py", "Support/redis_avro_decode.py"]),
     ],
     swiftLanguageModes: [.v6]

@@ -33,6 +33,8 @@ final class KafkaProducer {
         set { storedFailure = newValue }
     }
     private var storedFailure: CDCError?
+    /// Error events served so far (connection failures included).
+    private var brokerErrors = 0
     /// Between `beginTransaction` and the commit or abort.
     private var inTransaction = false
     /// Set from another thread by `cancel`: every wait ends with an error.
@@ -69,6 +71,31 @@ final class KafkaProducer {
 
     deinit {
         close()
+    }
+
+    /// Asks the cluster for metadata until a broker answers or `timeout` passes: a broker that refuses the TLS
+    /// certificate or the SASL login (`KafkaRefusal`) fails the start at once instead of leaving the run waiting
+    /// forever. After the first other error (a broker down) it goes on for `grace` only, for a refusal from another
+    /// broker; brokers that are only unreachable are waited out later, as always.
+    func checkBrokers(timeout: Duration, grace: Duration = .seconds(2)) throws(CDCError) {
+        guard let handle else { throw CDCError(.sink, "kafka: the producer is closed") }
+        let clock = ContinuousClock()
+        var deadline = clock.now + timeout
+        let errorsBefore = brokerErrors
+        var sawError = false
+        while clock.now < deadline {
+            var metadata: UnsafePointer<rd_kafka_metadata_t>?
+            let result = rd_kafka_metadata(handle, 0, nil, &metadata, 500)
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            poll(timeoutMilliseconds: 0)
+            if let failure { throw failure }
+            if result == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            if !sawError && brokerErrors > errorsBefore {
+                sawError = true
+                deadline = min(deadline, clock.now + grace)
+            }
+        }
+        if !sawError { log("kafka: no broker answered within \(timeout); the records wait for them") }
     }
 
     /// The version of the librdkafka the process runs with (LD_LIBRARY_PATH may pick another than Debian's).
@@ -325,6 +352,11 @@ final class KafkaProducer {
             }
             let text = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
             let name = String(cString: rd_kafka_err2name(code))
+            brokerErrors += 1
+            if let refusal = KafkaRefusal(code: code, text: text) {
+                if failure == nil { failure = refusal.error }
+                return
+            }
             if let line = limiter.admit("error:\(name)", "kafka: \(text) (\(name)); retrying") {
                 log(line)
             }

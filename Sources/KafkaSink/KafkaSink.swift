@@ -55,6 +55,7 @@ public final class KafkaSink: RecordSink {
     public init(_ configuration: KafkaSinkConfiguration, log: @escaping (String) -> Void) throws(CDCError) {
         self.configuration = configuration
         self.producer = try KafkaProducer(properties: configuration.effectiveProperties, log: log)
+        try producer.checkBrokers(timeout: .seconds(10))
         var resumeAfter: KafkaCheckpoint?
         if let transactions = configuration.transactions {
             try producer.initTransactions()

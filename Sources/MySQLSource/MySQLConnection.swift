@@ -11,11 +11,16 @@ import CShims
 ///
 /// | mode              | Connector/C                                                                  |
 /// |-------------------|------------------------------------------------------------------------------|
-/// | `disabled`        | no TLS options                                                               |
-/// | `preferred`       | `mysql_ssl_set` (TLS when the server offers it, plain otherwise)             |
-/// | `required`        | + `MYSQL_OPT_SSL_ENFORCE` (fail without TLS; certificate not verified)       |
+/// | `disabled`        | `MYSQL_OPT_SSL_ENFORCE` off, no TLS files                                    |
+/// | `preferred`       | `MYSQL_OPT_SSL_ENFORCE` on: TLS when the server offers it, plain otherwise   |
+/// | `required`        | as `preferred`, then the tool refuses a connection without a cipher          |
+/// |                   | (neither checks the server's certificate)                                    |
 /// | `verify-ca`       | + `MYSQL_OPT_SSL_VERIFY_SERVER_CERT` (needs `--tls-ca`)                      |
 /// | `verify-identity` | same as `verify-ca`: Connector/C 3.3 checks the CA and the host name together |
+///
+/// Connector/C 3.3's `MYSQL_OPT_SSL_ENFORCE` only asks for TLS: without `MYSQL_OPT_SSL_VERIFY_SERVER_CERT` it
+/// connects in plain text to a server that offers none, hence the tool's own check for `required`. And it sets the
+/// same flag `mysql_ssl_set` does, so leaving it off (as `preferred` once did) means no TLS at all.
 public enum TLSMode: String, Sendable, CaseIterable {
     case disabled, preferred, required
     case verifyCA = "verify-ca"
@@ -92,7 +97,10 @@ public final class MySQLConnection {
             }
         }
         if connected == nil {
-            throw connectError()
+            throw connectError(options)
+        }
+        if options.tls != .disabled && options.tls != .preferred && cipher == nil {
+            throw TLSRefusal.serverWithoutTLS.error(url: url, options: options)
         }
         _ = try query("SET NAMES utf8mb4")
     }
@@ -114,6 +122,8 @@ public final class MySQLConnection {
                 throw MySQLSourceError(
                     "--tls disabled with TLS files given", hint: "drop the files or choose a TLS mode")
             }
+            var enforce: my_bool = 0
+            mysql_options(handle, MYSQL_OPT_SSL_ENFORCE, &enforce)
             return
         case .verifyCA, .verifyIdentity:
             if options.tlsCA == nil {
@@ -123,6 +133,7 @@ public final class MySQLConnection {
         case .preferred, .required:
             break
         }
+        try TLSRefusal.checkFiles(options)
         if (options.tlsCert == nil) != (options.tlsKey == nil) {
             throw MySQLSourceError("--tls-cert and --tls-key go together", hint: "give both or neither")
         }
@@ -133,7 +144,7 @@ public final class MySQLConnection {
                 }
             }
         }
-        var enforce: my_bool = options.tls == .preferred ? 0 : 1
+        var enforce: my_bool = 1
         mysql_options(handle, MYSQL_OPT_SSL_ENFORCE, &enforce)
         var verify: my_bool = options.tls == .verifyCA || options.tls == .verifyIdentity ? 1 : 0
         mysql_options(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify)
@@ -148,9 +159,16 @@ public final class MySQLConnection {
             errno: number, sqlState: state == "00000" ? "" : state, serverMessage: message, what: what, url: url)
     }
 
-    private func connectError() -> MySQLSourceError {
-        lastError("cannot connect to \(url.endpoint)")
+    private func connectError(_ options: ConnectionOptions) -> MySQLSourceError {
+        let number = mysql_errno(handle)
+        if number == 2026, let refusal = TLSRefusal.classify(String(cString: mysql_error(handle))) {
+            return refusal.error(url: url, options: options, errno: number)
+        }
+        return lastError("cannot connect to \(url.endpoint)")
     }
+
+    /// The TLS cipher of the connection (nil: not encrypted).
+    public var cipher: String? { mysql_get_ssl_cipher(handle).map { String(cString: $0) } }
 
     /// Builds the error for `errno`, adding the fix for the errors a user can fix.
     public static func describe(

@@ -9,6 +9,9 @@ public struct MySQLSourceError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// What to do about it ("" when nothing useful can be said).
     public var hint: String
+    /// A TLS refusal (untrusted certificate, wrong host, no TLS on the server, unusable TLS files): final, never
+    /// retried (`TLSRefusal`).
+    public var isTLSRefusal = false
 
     public init(_ message: String, errno: UInt32 = 0, sqlState: String = "", hint: String = "") {
         self.message = message
@@ -27,6 +30,7 @@ public struct MySQLSourceError: Error, Sendable, CustomStringConvertible {
     /// Error numbers after which reconnecting may help: the connection was lost, killed, timed out or the server
     /// is shutting down or restarting.
     public var isConnectionLoss: Bool {
+        if isTLSRefusal { return false }
         switch errno {
         case 2002, 2003, 2006, 2013, 2026, 2055: return true  // CR_*: cannot connect, gone, lost
         // Server shutdown, aborted connection, network read/write errors and timeouts.

@@ -29,6 +29,7 @@ public enum Preflight {
             return [PreflightItem("server reachable", .fail, error.description, fix: error.hint)]
         }
         var items = [PreflightItem("server reachable", .ok, "connected to \(url.endpoint)")]
+        items.append(TLSRefusal.preflightItem(connection, options))
         items.append(PreflightItem("version", .ok, connection.serverVersion))
         let mariaDB = connection.isMariaDB
         let variables = globalVariables(connection)

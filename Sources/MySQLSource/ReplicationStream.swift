@@ -560,7 +560,7 @@ public final class ReplicationStream: BinlogEventSource {
             } catch {
                 closeStream()
                 if stopper.isStopped { return }
-                guard error.isConnectionLoss || error.errno == 0 else {
+                guard !error.isTLSRefusal, error.isConnectionLoss || error.errno == 0 else {
                     throw CDCError(.io, "\(label): reconnecting failed: \(error.description)")
                 }
                 lastError = error

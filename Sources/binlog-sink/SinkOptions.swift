@@ -44,6 +44,12 @@ struct SinkOptions: ParsableArguments {
             valueName: "name=value"))
     var kafkaProperties: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "kafka sink: librdkafka properties from a file (name=value lines, # comments), for secrets such as "
+                + "sasl.password; --kafka-property overrides it.", valueName: "file"))
+    var kafkaPropertyFile: String?
+
     @Flag(help: "kafka sink: write a tombstone (null value) after each delete record.")
     var tombstones = false
 
@@ -110,7 +116,9 @@ struct SinkOptions: ParsableArguments {
         if kafkaTransactions && !sink.hasPrefix("kafka://") {
             throw ValidationError("--kafka-transactions is for a kafka:// sink, not \(sink)")
         }
-        if kafkaTransactions && !kafkaProperties.contains(where: { $0.hasPrefix("transactional.id=") }) {
+        if kafkaTransactions && kafkaPropertyFile == nil
+            && !kafkaProperties.contains(where: { $0.hasPrefix("transactional.id=") })
+        {
             throw ValidationError(
                 "--kafka-transactions needs --kafka-property transactional.id=NAME, the same across restarts")
         }

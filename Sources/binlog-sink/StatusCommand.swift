@@ -29,6 +29,15 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "TLS: disabled, preferred, required, verify-ca or verify-identity.")
     var tls: String = "preferred"
 
+    @Option(help: "CA certificate file (PEM) for --tls verify-ca / verify-identity.")
+    var tlsCa: String?
+
+    @Option(help: "Client certificate file (PEM).")
+    var tlsCert: String?
+
+    @Option(help: "Client private key file (PEM).")
+    var tlsKey: String?
+
     @OptionGroup var log: LogOptions
 
     func run() throws {
@@ -83,6 +92,9 @@ struct StatusCommand: ParsableCommand {
     func sourceLines(_ source: String, saved: SavedPosition?) throws -> [String] {
         var arguments = ["--source", source, "--tls", tls]
         if let passwordFile { arguments += ["--password-file", passwordFile] }
+        for (option, value) in [("--tls-ca", tlsCa), ("--tls-cert", tlsCert), ("--tls-key", tlsKey)] {
+            if let value { arguments += [option, value] }
+        }
         let connectionOptions = try SourceConnectionOptions.parse(arguments)
         do throws(CDCError) {
             let (url, options) = try connectionOptions.resolve()

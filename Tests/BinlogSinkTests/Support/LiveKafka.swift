@@ -69,12 +69,15 @@ enum LiveKafka {
     /// Every message of the topics named `prefix…`: waits until at least `expect` arrived (topics appearing meanwhile
     /// are picked up) and then nothing more for a second, or until `timeout` (then fewer come back). With
     /// `registry`, Avro keys and values are decoded through it.
+    /// `brokers` and `properties` (librdkafka's, e.g. for TLS) override the suite's broker.
     static func consume(
-        prefix: String, expect: Int = 0, timeout: TimeInterval = 30, registry: String? = nil
+        prefix: String, expect: Int = 0, timeout: TimeInterval = 30, registry: String? = nil,
+        brokers: String? = nil, properties: [String] = []
     ) throws -> [LiveKafkaMessage] {
         var arguments = [
-            script.path, "--brokers", brokers, "--prefix", prefix, "--timeout", String(Int(timeout)),
+            script.path, "--brokers", brokers ?? Self.brokers, "--prefix", prefix, "--timeout", String(Int(timeout)),
         ]
+        for property in properties { arguments += ["--property", property] }
         if expect > 0 { arguments += ["--expect", String(expect)] }
         if let registry { arguments += ["--registry", registry] }
         let result = try runPython(arguments, timeout: timeout + 30)

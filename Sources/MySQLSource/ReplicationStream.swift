@@ -157,23 +157,56 @@ public final class ReplicationStream: BinlogEventSource {
         }
         self.connectionOptions = connectionOptions
         self.options = options
-        do {
-            let connection = try MySQLConnection(url: url, options: connectionOptions)
-            self.connection = connection
-            try Self.checkSettings(connection)
-            let (startFile, startOffset) = try resolveStart(connection)
-            switch options.until {
-            case .never: end = nil
-            case .now: end = try Self.endPosition(connection)
-            case .position(let file, let offset): end = (file, offset)
+        // A connection lost while starting (once the server was reached: a restart, a network cut, KILL) is retried
+        // like one lost mid-stream, within --reconnect-timeout; the start and end positions are resolved once. A
+        // server that never answered fails at once (a wrong address shows immediately).
+        let clock = ContinuousClock()
+        var reached = false
+        var resolved: (start: (String, UInt64), end: (file: String, offset: UInt64)?)?
+        var deadline: ContinuousClock.Instant?
+        var delay = options.initialBackoffSeconds
+        while true {
+            do throws(MySQLSourceError) {
+                let connection = try MySQLConnection(url: url, options: connectionOptions)
+                reached = true
+                self.connection = connection
+                try Self.checkSettings(connection)
+                if resolved == nil {
+                    let start = try resolveStart(connection)
+                    switch options.until {
+                    case .never: resolved = (start, nil)
+                    case .now: resolved = (start, try Self.endPosition(connection))
+                    case .position(let file, let offset): resolved = (start, (file, offset))
+                    }
+                }
+                guard let (start, until) = resolved else { continue }
+                end = until
+                if case .gtid(let set) = options.start, connection.isMariaDB {
+                    try open(connection, file: "", offset: 4, gtid: set)
+                } else {
+                    try open(connection, file: start.0, offset: start.1, gtid: nil)
+                }
+                return
+            } catch {
+                closeStream()
+                // 2002/2003: nothing answered at all; any other connection loss means the server was reached.
+                if error.errno != 2002 && error.errno != 2003 { reached = true }
+                guard reached, error.isConnectionLoss, !stopper.isStopped else {
+                    throw CDCError(.io, error.description)
+                }
+                let giveUp = deadline ?? clock.now + .milliseconds(Int64(options.reconnectGiveUpSeconds * 1000))
+                deadline = giveUp
+                if clock.now + .milliseconds(Int64(delay * 1000)) > giveUp {
+                    throw CDCError(
+                        .io,
+                        "lost the connection to \(url.endpoint) while starting the stream and could not reconnect "
+                            + "within \(Int(options.reconnectGiveUpSeconds)) s (last error: \(error.description))")
+                }
+                let wake = clock.now + .milliseconds(Int64(delay * 1000))
+                while clock.now < wake && !stopper.isStopped { usleep(50_000) }
+                delay = min(delay * 2, options.maxBackoffSeconds)
+                reconnects += 1
             }
-            if case .gtid(let set) = options.start, connection.isMariaDB {
-                try open(connection, file: "", offset: 4, gtid: set)
-            } else {
-                try open(connection, file: startFile, offset: startOffset, gtid: nil)
-            }
-        } catch {
-            throw CDCError(.io, error.description)
         }
     }
 

@@ -1,5 +1,11 @@
 import CSQLite
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A thin, safe SQLite connection: one `sqlite3*` owned by this object and closed in `deinit`, statements that
 /// take typed bindings, immediate transactions, and errors that carry the SQLite code, the statement text and the
 /// database path (never bound values).
@@ -129,7 +135,14 @@ public final class SQLiteDatabase {
 
     func error(code: Int32, sql: String?, prefix: String? = nil) -> StateStoreError {
         let extended = sqlite3_extended_errcode(handle)
-        let message = String(cString: sqlite3_errmsg(handle))
+        var message = String(cString: sqlite3_errmsg(handle))
+        // An I/O failure's cause is the operating system's ("disk I/O error" alone does not say the disk is full).
+        let system = sqlite3_system_errno(handle)
+        if system != 0, [SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_READONLY].contains(extended & 0xFF),
+            let reason = strerror(system)
+        {
+            message += ": \(String(cString: reason))"
+        }
         let full = prefix.map { "\($0): \(message)" } ?? message
         let kind: StateStoreError.Kind
         switch extended & 0xFF {

@@ -130,6 +130,9 @@ struct RunCommand: ParsableCommand {
                         + (parserOptions.skipRecords > 0
                             ? " (skipping the \(parserOptions.skipRecords) records of that transaction already delivered)"
                             : ""))
+                if let state {
+                    try SavedBinlogCheck.require(saved, state: state, url: url, connection: connectionOptions)
+                }
             }
             if let serverId { options.serverID = serverId }
             options.heartbeatSeconds = heartbeat

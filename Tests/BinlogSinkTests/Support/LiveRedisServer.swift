@@ -45,6 +45,9 @@ final class LiveRedisServer {
 
     var isRunning: Bool { process?.isRunning ?? false }
 
+    /// The server's process id while it runs (to freeze it with SIGSTOP).
+    var pid: pid_t? { isRunning ? process?.processIdentifier : nil }
+
     /// Starts the server on the same directory (and `port`, when given, else the one it had); waits for PING.
     func start(port newPort: Int? = nil) throws {
         guard let executable = Self.executable else { throw Failure(message: "redis-server not found") }

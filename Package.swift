@@ -63,7 +63,7 @@ let package = Package(
         // End-to-end tests that run the built `binlog-sink` executable on fixtures and on a live throwaway MariaDB.
         .testTarget(
             name: "BinlogSinkTests",
-            dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression", "ConnectorConfig"],
+            dependencies: ["CDCCore", "BinlogDecoder", "BinlogCompression", "ConnectorConfig", "TestSupport"],
             exclude: ["Support/kafka_consume.py", "Support/redis_avro_decode.py"]),
     ],
     swiftLanguageModes: [.v6]

@@ -28,15 +28,17 @@ public struct SystemDecompressor: Decompressor {
         guard uncompressedSize >= 0, uncompressedSize <= MariaCompression.maxUncompressedSize else {
             throw DecodeError(.limitExceeded, "zlib data claims \(uncompressedSize) bytes uncompressed")
         }
-        // The size is bounded above and MariaDB wrote it; a lie only makes inflate fail.
-        var output = [UInt8](repeating: 0, count: uncompressedSize)
+        // Bounded above, and by the compressed size (MariaCompression.inflate); filled by zlib, never read before:
+        // pages a lying header would reserve are not touched.
+        var status = Z_OK
         var outputLength = uLongf(uncompressedSize)
-        let status = output.withUnsafeMutableBytes { out in
-            input.withUnsafeBytes { source in
+        let output = [UInt8](unsafeUninitializedCapacity: uncompressedSize) { out, initializedCount in
+            status = input.withUnsafeBytes { source in
                 uncompress(
-                    out.baseAddress?.assumingMemoryBound(to: Bytef.self), &outputLength,
+                    out.baseAddress, &outputLength,
                     source.baseAddress?.assumingMemoryBound(to: Bytef.self), uLong(source.count))
             }
+            initializedCount = status == Z_OK ? Int(outputLength) : 0
         }
         guard status == Z_OK else {
             throw DecodeError(.decompression, "zlib inflate failed (\(Self.zlibMessage(status)))")

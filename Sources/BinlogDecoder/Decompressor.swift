@@ -18,6 +18,8 @@ public protocol DecompressionStream {
 public enum MariaCompression {
     /// MariaDB events are bounded by `max_allowed_packet` (at most 1 GiB).
     public static let maxUncompressedSize = 1 << 30
+    /// Deflate cannot expand data more than 1032:1 (a 258-byte match per pair of codes, zlib's FAQ).
+    public static let maxDeflateRatio = 1032
 
     public static func inflate(_ data: ArraySlice<UInt8>, using decompressor: any Decompressor) throws(DecodeError)
         -> [UInt8]
@@ -35,6 +37,15 @@ public enum MariaCompression {
         }
         guard length <= maxUncompressedSize else {
             throw DecodeError(.limitExceeded, "compressed event claims \(length) bytes uncompressed")
+        }
+        // The output buffer is sized by the header: a length the compressed bytes cannot inflate to is a lie,
+        // refused before anything is allocated for it.
+        let compressed = data.count - 1 - lengthBytes
+        guard length <= compressed * maxDeflateRatio else {
+            throw DecodeError(
+                .malformed,
+                "compressed event claims \(length) bytes uncompressed from \(compressed) compressed bytes "
+                    + "(zlib inflates at most \(maxDeflateRatio):1)")
         }
         if length == 0 { return [] }
         return try decompressor.zlibInflate(data[(data.startIndex + 1 + lengthBytes)...], uncompressedSize: length)

@@ -10,6 +10,9 @@ public enum ConnectorConfigLoader {
     static let maximumNodes = 100_000
     /// Flow collections nested deeper than this are refused before parsing (the composer recurses).
     static let maximumNesting = 64
+    /// Block collections nested deeper than this are refused before parsing: Yams' composer recurses once per level
+    /// and `- - - … x` nests a level every two bytes (200,000 levels overflowed the stack).
+    static let maximumBlockNesting = 256
 
     /// With `ignoringUnknownKeys`, keys the command has no flag for are skipped instead of reported: for commands
     /// that use part of a connector (`check` reads its source).
@@ -31,7 +34,9 @@ public enum ConnectorConfigLoader {
                         location: firstInvalidUTF8(bytes), key: nil, message: "the file is not valid UTF-8")
                 ]))
         }
-        if let problem = nestingProblem(text) { return .failure(ConfigFileError([problem])) }
+        if let problem = nestingProblem(text) ?? blockNestingProblem(text) {
+            return .failure(ConfigFileError([problem]))
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -100,6 +105,39 @@ public enum ConnectorConfigLoader {
                 }
             case "]", "}": depth = max(0, depth - 1)
             default: break
+            }
+        }
+        return nil
+    }
+
+    /// Block collections nested too deep: a line's nesting is at most its indentation plus the indicators on it that
+    /// open a level (`- `, `? `, `: `), counted in quotes and comments too — an over-estimate that only matters for
+    /// inputs no connector file looks like.
+    static func blockNestingProblem(_ text: String) -> ConfigProblem? {
+        var line = 1
+        var depth = 0
+        var indenting = true
+        var previous: UInt8 = 0x0A
+        for byte in text.utf8 {
+            switch byte {
+            case 0x0A:
+                line += 1
+                depth = 0
+                indenting = true
+            case 0x20 where indenting:
+                depth += 1
+            case 0x20
+            where previous == UInt8(ascii: "-") || previous == UInt8(ascii: "?") || previous == UInt8(ascii: ":"):
+                depth += 1
+            default:
+                indenting = false
+            }
+            previous = byte
+            if depth > maximumBlockNesting {
+                return ConfigProblem(
+                    location: ConfigLocation(line: line, column: 1), key: nil,
+                    message:
+                        "lines nested more than \(maximumBlockNesting) deep (indentation plus '- ', '? ' and ': ')")
             }
         }
         return nil

@@ -29,10 +29,11 @@ import Testing
     ])
     func lengthWidths(header: [UInt8], size: Int) throws {
         let recorder = Recorder()
-        let data = header + [0x78, 0x9c, 0x01]
-        let output = try MariaCompression.inflate(data[...], using: recorder)
+        // Enough compressed bytes for the size (deflate expands at most 1032:1).
+        let stream = [0x78, 0x9c, 0x01] + [UInt8](repeating: 0, count: size / MariaCompression.maxDeflateRatio)
+        let output = try MariaCompression.inflate((header + stream)[...], using: recorder)
         #expect(recorder.size == size && output.count == size)
-        #expect(recorder.input == [0x78, 0x9c, 0x01])
+        #expect(recorder.input == stream)
     }
 
     /// A slice that does not start at index 0 (as events hand it over).
@@ -71,6 +72,26 @@ import Testing
         let recorder = Recorder()
         #expect(try MariaCompression.inflate([0x81, 0x00][...], using: recorder).isEmpty)
         #expect(recorder.size == -1)
+    }
+
+    /// Found by the `event` fuzzer: a 314-byte compressed event claiming 729 MB made zlib's output buffer that big.
+    /// A length more than 1032 times the compressed bytes cannot be true and is refused before zlib is called.
+    @Test func lengthBeyondDeflateRatio() throws {
+        let recorder = Recorder()
+        for (header, compressed) in [([UInt8(0x84), 0x2b, 0x76, 0x9d, 0xad], 10), ([0x83, 0x00, 0x28, 0x51], 10)] {
+            do {
+                _ = try MariaCompression.inflate(
+                    (header + [UInt8](repeating: 0x78, count: compressed))[...], using: recorder)
+                Issue.record("\(header) accepted for \(compressed) compressed bytes")
+            } catch {
+                #expect(error.code == .malformed && error.message.contains("1032:1"), "\(error)")
+            }
+        }
+        #expect(recorder.size == -1)
+        // Exactly 1032:1 is possible (long runs of one byte) and goes to zlib.
+        _ = try MariaCompression.inflate(
+            ([0x83, 0x00, 0x28, 0x50] + [UInt8](repeating: 0x78, count: 10))[...], using: recorder)
+        #expect(recorder.size == 10_320)
     }
 
     /// zlib itself (the adapter) on damaged streams: errors, not crashes.

@@ -286,6 +286,26 @@ struct ConnectorConfigLoaderTests {
         #expect(!found.isEmpty)
     }
 
+    /// Found while checking what the `config` fuzz target must reach: a block sequence nested 200,000 deep
+    /// (`- - - … x`, two bytes a level, 400 KB) overflowed the stack in Yams' recursive composer (5,000 levels did under
+    /// AddressSanitizer). Block nesting is now bounded like flow nesting, before libyaml sees the file.
+    @Test("block collections nested deeper than 256 are refused before parsing; realistic indentation is not")
+    func blockNesting() throws {
+        for depth in [200_000, 5000, 257] {
+            let found = problems(String(repeating: "- ", count: depth) + "x\n")
+            #expect(found.count == 1 && found.first?.message.contains("nested more than 256 deep") == true, "\(depth)")
+            #expect(found.first?.location?.line == 1)
+        }
+        let indented = "tables:\n" + String(repeating: " ", count: 300) + "include: x\n"
+        #expect(problems(indented).first?.location?.line == 2)
+        // 200 levels of sequences compose (and are then refused for what they are, not for their depth).
+        let deep = problems("include:\n" + String(repeating: "- ", count: 200) + "x\n")
+        #expect(deep.isEmpty == false && deep.allSatisfy { !$0.message.contains("nested more than") })
+        #expect(
+            try commandLine("source:\n  url: mysql://db\ntables:\n  include:\n    - shop.*\n    - crm.*\n")
+                == ["--source=mysql://db", "--include=shop.*", "--include=crm.*"])
+    }
+
     @Test("mutated connector files: every result is arguments placed inside the file, or problems; never a crash")
     func mutations() {
         let seed = Array(

@@ -480,7 +480,7 @@ extension LiveServer {
             var injected = 0
             for attempt in 0..<10 {
                 let run = try LiveBackgroundRun(arguments)
-                usleep(UInt32.random(in: 400_000...1_200_000, using: &generator))
+                usleep(UInt32.random(in: LiveTiming.scaled(400_000...1_200_000), using: &generator))
                 if run.process.isRunning {
                     run.stop(SIGKILL)
                     kills += 1

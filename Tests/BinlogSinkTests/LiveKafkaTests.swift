@@ -442,7 +442,7 @@ extension LiveServer {
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = try FileHandle(forWritingTo: log)
                 try process.run()
-                usleep(UInt32.random(in: pause, using: &generator))
+                usleep(UInt32.random(in: LiveTiming.scaled(pause), using: &generator))
                 if process.isRunning {
                     kill(process.processIdentifier, SIGKILL)
                     kills += 1

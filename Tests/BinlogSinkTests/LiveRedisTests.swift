@@ -336,7 +336,7 @@ extension LiveServer {
                 process.standardError = errors
                 process.standardInput = FileHandle.nullDevice
                 try process.run()
-                usleep(UInt32.random(in: 400_000...1_200_000, using: &generator))
+                usleep(UInt32.random(in: LiveTiming.scaled(400_000...1_200_000), using: &generator))
                 if process.isRunning {
                     kill(process.processIdentifier, SIGKILL)
                     kills += 1

@@ -47,14 +47,26 @@ final class RedisConnection {
         return text
     }
 
-    /// Appends RESP-encoded commands to the output buffer (nothing is sent yet).
+    /// Appends RESP-encoded commands to the output buffer (nothing is sent yet), except that more than
+    /// `pieceBytes` go out in pieces of that size, each written before the next is appended: hiredis would otherwise
+    /// hold a whole copy of a large block (a 64 MiB BLOB's XADD) in its output buffer.
     func append(_ bytes: [UInt8]) throws(RedisFailure) {
-        let status = bytes.withUnsafeBytes { raw -> Int32 in
-            guard let base = raw.baseAddress else { return REDIS_OK }
-            return redisAppendFormattedCommand(context, base.assumingMemoryBound(to: CChar.self), raw.count)
-        }
-        if status != REDIS_OK { throw .connection(errorText) }
+        var start = 0
+        repeat {
+            let end = bytes.count - start > Self.pieceBytes ? start + Self.pieceBytes : bytes.count
+            let status = bytes.withUnsafeBytes { raw -> Int32 in
+                guard let base = raw.baseAddress else { return REDIS_OK }
+                // hiredis appends the bytes as they are: a command may be split across appends.
+                return redisAppendFormattedCommand(
+                    context, (base + start).assumingMemoryBound(to: CChar.self), end - start)
+            }
+            if status != REDIS_OK { throw .connection(errorText) }
+            if end < bytes.count { try send() }
+            start = end
+        } while start < bytes.count
     }
+
+    static let pieceBytes = 1 << 20
 
     /// Writes the whole output buffer to the socket.
     func send() throws(RedisFailure) {

@@ -340,12 +340,48 @@ CASES = {"blob": BlobCase, "txn": TxnCase, "binlog": BinlogCase, "wide": WideCas
 # --------------------------------------------------------------------------------------------- reading the sinks
 
 
+DEBEZIUM_OPS = {"c": "insert", "u": "update", "d": "delete", "r": "read"}
+
+
+def native(record):
+    """A Debezium envelope in the native record's shape (op, table, before, after); a native record as it is."""
+    if "table" not in record and isinstance(record.get("source"), dict):
+        return {"op": DEBEZIUM_OPS.get(record.get("op"), record.get("op")), "table": record["source"].get("table"),
+                "before": record.get("before"), "after": record.get("after")}
+    return record
+
+
 def read_lines(paths):
     for path in paths:
         with open(path, "rb") as handle:
             for line in handle:
                 if line.strip():
-                    yield json.loads(line)
+                    yield native(json.loads(line))
+
+
+def avro_records(messages, state):
+    """Confluent-framed Avro values (byte 0, schema id, datum) decoded with the schemas the run saved in its state;
+    bytes values as base64, as the JSON record has them."""
+    import io
+    import sqlite3
+
+    import fastavro
+
+    database = sqlite3.connect(os.path.join(state, "state.sqlite"))
+    schemas = {}
+    for value in messages:
+        if value[0] != 0:
+            raise ValueError("not Confluent-framed")
+        schema_id = int.from_bytes(value[1:5], "big")
+        if schema_id not in schemas:
+            row = database.execute("SELECT schema_json FROM avro_schemas WHERE id = ?", (schema_id,)).fetchone()
+            schemas[schema_id] = fastavro.parse_schema(json.loads(row[0]))
+        record = fastavro.schemaless_reader(io.BytesIO(value[5:]), schemas[schema_id])
+        for image in ("before", "after"):
+            if isinstance(record.get(image), dict):
+                record[image] = {k: base64.b64encode(v).decode() if isinstance(v, bytes) else v
+                                 for k, v in record[image].items()}
+        yield record
 
 
 class Redis:
@@ -417,7 +453,7 @@ def redis_hashes(redis, prefix):
     return result
 
 
-def kafka_records(port, topic, expected):
+def kafka_records(port, topic, expected, raw=False):
     from confluent_kafka import Consumer, KafkaError
 
     consumer = Consumer({
@@ -439,7 +475,7 @@ def kafka_records(port, topic, expected):
                     raise RuntimeError(f"kafka consumer: {message.error()}")
                 count += 1
                 idle_since = time.monotonic()
-                yield json.loads(message.value())
+                yield message.value() if raw else json.loads(message.value())
     finally:
         consumer.close()
 
@@ -465,7 +501,12 @@ def timed(command, stdout, env, work, label):
 
 def run_case(args, server, case, binlog_file, env, results):
     source = f"mysql://root@127.0.0.1:{args.mysql_port}"
-    for sink in args.sinks:
+    sinks = list(args.sinks)
+    if isinstance(case, BlobCase) and "kafka" in sinks:
+        sinks.append("kafka-avro")  # the BLOB as Avro bytes (no base64)
+    if isinstance(case, BlobCase) and "file" in sinks:
+        sinks.append("file-debezium")
+    for sink in sinks:
         label = f"{case.name}-{sink}"
         work = os.path.join(args.work, label)
         os.makedirs(work)
@@ -479,9 +520,13 @@ def run_case(args, server, case, binlog_file, env, results):
                 pass
             elif sink == "file":
                 command += ["--sink", "file:" + os.path.join(work, "files")]
-            elif sink == "kafka":
+            elif sink == "file-debezium":
+                command += ["--sink", "file:" + os.path.join(work, "files"), "--format", "debezium"]
+            elif sink in ("kafka", "kafka-avro"):
                 command += ["--sink", f"kafka://127.0.0.1:{args.kafka_port}",
                             "--kafka-property", f"message.max.bytes={args.kafka_max_bytes}"]
+                if sink == "kafka-avro":
+                    command += ["--format", "avro", "--topic", "cdc-avro.{db}.{table}"]
             elif sink == "redis-stream":
                 command += ["--sink", f"redis://127.0.0.1:{args.redis_port}/0?mode=stream"]
             elif sink == "redis-hash":
@@ -496,9 +541,13 @@ def run_case(args, server, case, binlog_file, env, results):
             try:
                 if sink in ("stdout", "parse"):
                     problem = case.check(read_lines([stdout]), None)
-                elif sink == "file":
+                elif sink in ("file", "file-debezium"):
                     paths = sorted(glob.glob(os.path.join(work, "files", f"{DB}.{case.table}*.jsonl")))
                     problem = case.check(read_lines(paths), None)
+                elif sink == "kafka-avro":
+                    messages = kafka_records(
+                        args.kafka_port, f"cdc-avro.{DB}.{case.table}", case.expected["rows"], raw=True)
+                    problem = case.check(avro_records(messages, os.path.join(work, "state")), None)
                 elif sink == "kafka":
                     problem = case.check(
                         kafka_records(args.kafka_port, f"cdc.{DB}.{case.table}", case.expected["rows"]), None)
@@ -572,7 +621,8 @@ def main():
     print("|---|---|---:|---:|---:|---:|---|")
     for r in results:
         rate = r["rows"] / r["wall"] if r["wall"] > 0 else 0
-        sink = "parse (stdout)" if r["sink"] == "parse" else r["sink"]
+        sink = {"parse": "parse (stdout)", "kafka-avro": "kafka, --format avro",
+                "file-debezium": "file, --format debezium"}.get(r["sink"], r["sink"])
         verdict = "yes" if r["problem"] is None else f"**no**: {r['problem']}"
         print(f"| {r['label']} | {sink} | {r['rows']:,} | {r['wall']:.1f} | {rate:,.0f} | "
               f"{r['rss_kib'] / 1024:.0f} MiB | {verdict} |")

@@ -86,6 +86,7 @@ extension LiveServer {
             let afterCreate = try position()
             try client.run(
                 """
+                USE \(database);
                 SET SESSION group_concat_max_len = \(size + 1024);
                 INSERT INTO \(database).b SELECT 1, GROUP_CONCAT(RANDOM_BYTES(1024) SEPARATOR '')
                 FROM seq_1_to_\(size / 1024);
@@ -161,6 +162,7 @@ extension LiveServer {
             let intColumns = columns.filter { $0.type == "INT" }.map { "\($0.name) = COALESCE(\($0.name), 0) + 1" }
             try client.run(
                 """
+                USE \(database);
                 INSERT INTO \(database).w SELECT seq, \(values)
                 FROM (SELECT CAST(seq AS SIGNED) AS seq FROM seq_1_to_\(rows)) AS s;
                 UPDATE \(database).w SET \(intColumns.joined(separator: ", "));

@@ -216,7 +216,12 @@ class BinlogCase(SumCase):
             f"CREATE TABLE {self.qualified} (id INT PRIMARY KEY, v VARCHAR(1000) CHARACTER SET ascii)")
         chunk = 10000
         first = 1
-        while self.server.position()[1] < target:
+        # Until the file reaches the target or the server rotates it (max_binlog_size, at most 1 GiB: it rotates
+        # after the transaction that crosses it), so every row of the case is in this one file.
+        while True:
+            name, position = self.server.position()
+            if name != self.binlog_file or position >= target:
+                break
             last = first + chunk - 1
             self.server.query(
                 f"INSERT INTO {self.qualified} SELECT seq, RPAD(SHA2(seq, 512), 1000, SHA2(seq + 1, 512)) "
@@ -608,6 +613,7 @@ def main():
     for name in args.cases.split():
         case = CASES[name](server, sizes)
         binlog_file = server.new_binlog()
+        case.binlog_file = binlog_file
         made = time.monotonic()
         case.make()
         size = server.finish_binlog(binlog_file)

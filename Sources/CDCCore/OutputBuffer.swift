@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A growable byte buffer for rendering records: appends are a capacity check and a store, without the
 /// uniqueness and copy-on-write checks an `Array` pays on every append. Not copyable: one owner, no aliasing.
 public struct OutputBuffer: ~Copyable {
@@ -21,6 +27,54 @@ public struct OutputBuffer: ~Copyable {
 
     /// A copy of the contents as an array (for tests and small uses).
     public var array: [UInt8] { Array(bytes) }
+
+    /// From this size on, `moveToArray` gives the pages it has copied back to the system as it goes.
+    static let largeMove = 8 << 20
+
+    /// The contents as an array, leaving the buffer empty; its capacity is kept up to `keepCapacity` bytes, a larger
+    /// buffer is replaced by a small one. A large buffer's pages are given
+    /// back to the system as they are copied (`madvise(MADV_DONTNEED)`, then the buffer is freed), so the move never
+    /// holds two copies of a large batch: a 64 MiB BLOB rendered as 85 MiB of base64 would otherwise need 170 MiB for
+    /// an instant.
+    public mutating func moveToArray(keepCapacity: Int = 1 << 20) -> [UInt8] {
+        let count = used
+        let source = base
+        let result = [UInt8](unsafeUninitializedCapacity: count) { target, initialized in
+            guard let target = target.baseAddress else {
+                initialized = 0
+                return
+            }
+            guard count >= Self.largeMove else {
+                target.update(from: source, count: count)
+                initialized = count
+                return
+            }
+            let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+            let step = 1 << 20
+            var done = 0
+            // Whole pages inside the buffer that have been copied and not yet released start here.
+            var released = (Int(bitPattern: source) + page - 1) / page * page - Int(bitPattern: source)
+            while done < count {
+                let length = min(step, count - done)
+                (target + done).update(from: source + done, count: length)
+                done += length
+                let end = (Int(bitPattern: source) + done) / page * page - Int(bitPattern: source)
+                if end > released {
+                    _ = madvise(UnsafeMutableRawPointer(source + released), end - released, Int32(MADV_DONTNEED))
+                    released = end
+                }
+            }
+            initialized = count
+        }
+        if count >= Self.largeMove || capacity > keepCapacity {
+            // (A large buffer's copied pages were released: they must not be reused.)
+            base.deallocate()
+            capacity = 1 << 16
+            base = .allocate(capacity: capacity)
+        }
+        used = 0
+        return result
+    }
 
     @usableFromInline
     mutating func grow(toFit extra: Int) {

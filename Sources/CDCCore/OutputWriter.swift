@@ -42,22 +42,40 @@ public final class OutputWriter {
         if buffer.count >= Self.flushThreshold { try flush() }
     }
 
-    public func flush() throws(CDCError) {
-        var failure: Int32 = 0
-        do {
-            let raw = buffer.bytes
-            var done = 0
-            while done < raw.count {
-                guard let base = raw.baseAddress else { break }
-                let wrote = write(descriptor, base + done, raw.count - done)
-                if wrote < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                done += wrote
-            }
+    /// Appends `bytes`: buffered when they are few, else written out at once after the buffer (a large batch is
+    /// not copied, and the buffer does not grow to its size and stay so).
+    public func append(_ bytes: ArraySlice<UInt8>) throws(CDCError) {
+        if bytes.count < Self.flushThreshold {
+            buffer.append(contentsOf: bytes)
+            try flushIfFull()
+            return
         }
+        try flush()
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { raw in failure = Self.writeAll(descriptor, raw) }
+        if failure != 0 {
+            throw CDCError(.io, "write failed: \(String(cString: strerror(failure)))", file: name)
+        }
+        bytesWritten += UInt64(bytes.count)
+    }
+
+    /// Writes all of `raw`; returns 0 or the errno of the failure.
+    private static func writeAll(_ descriptor: Int32, _ raw: UnsafeRawBufferPointer) -> Int32 {
+        var done = 0
+        while done < raw.count {
+            guard let base = raw.baseAddress else { break }
+            let wrote = write(descriptor, base + done, raw.count - done)
+            if wrote < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            done += wrote
+        }
+        return 0
+    }
+
+    public func flush() throws(CDCError) {
+        let failure = Self.writeAll(descriptor, buffer.bytes)
         if failure != 0 {
             throw CDCError(.io, "write failed: \(String(cString: strerror(failure)))", file: name)
         }

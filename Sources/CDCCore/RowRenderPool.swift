@@ -99,7 +99,7 @@ final class RowRenderPool {
         // Records before the damaged event are handed over; the batches behind it are forgotten.
         let jobsDone = batch.recordCounts.count
         for index in 0..<jobsDone {
-            let job = batch.jobs[index]
+            let job = batch.rendered[index]
             job.info.rowCounts[job.operation.index] += batch.rows[index]
         }
         try hand(batch, jobsDone: jobsDone)
@@ -115,15 +115,15 @@ final class RowRenderPool {
     /// moves the checkpoint over its transaction markers.
     private func hand(_ batch: RenderBatch, jobsDone: Int) throws(CDCError) {
         // Records before each job.
-        var offsets = [Int](repeating: 0, count: batch.jobs.count + 1)
-        for index in 0..<batch.jobs.count {
+        var offsets = [Int](repeating: 0, count: batch.rendered.count + 1)
+        for index in 0..<batch.rendered.count {
             offsets[index + 1] = offsets[index] + (index < jobsDone ? batch.recordCounts[index] : 0)
         }
         let total = batch.output.records.count
         var drop = 0
         if skipping {
             let firstCommit = batch.markers.first { if case .commit = $0.marker { return true } else { return false } }
-            let limit = firstCommit.map { offsets[min($0.job, batch.jobs.count)] } ?? total
+            let limit = firstCommit.map { offsets[min($0.job, batch.rendered.count)] } ?? total
             drop = Int(min(skipRemaining, UInt64(limit)))
             skipRemaining -= UInt64(drop)
             if firstCommit != nil || skipRemaining == 0 { skipping = false }
@@ -132,7 +132,7 @@ final class RowRenderPool {
         var boundaries: [(before: Int, marker: TransactionMarker)] = []
         var seen = 0
         // After a damaged event, only the markers before it count.
-        let lastMarker = batch.error == nil ? batch.jobs.count : jobsDone - 1
+        let lastMarker = batch.error == nil ? batch.rendered.count : jobsDone - 1
         for (job, marker) in batch.markers where job <= lastMarker {
             let before = offsets[job]
             if counted.transaction != nil { counted.transaction?.records += UInt64(before - seen) }
@@ -156,7 +156,8 @@ final class RowRenderPool {
         if let markers {
             // Also a batch with nothing to write: the tracker follows every transaction boundary.
             let marked = markers.batch(
-                records: batch.output.records, values: batch.output.values.array, keys: batch.output.keys.array,
+                records: batch.output.records, values: batch.output.values.moveToArray(),
+                keys: batch.output.keys.moveToArray(),
                 tables: batch.tables, origins: batch.origins, drop: drop, boundaries: boundaries)
             records += total - drop
             if !marked.isEmpty { try sink.write(marked) }
@@ -167,7 +168,8 @@ final class RowRenderPool {
         records += kept.count
         try sink.write(
             RecordBatch(
-                values: batch.output.values.array, keys: batch.output.keys.array, records: kept, tables: batch.tables,
+                values: batch.output.values.moveToArray(), keys: batch.output.keys.moveToArray(), records: kept,
+                tables: batch.tables,
                 origins: batch.origins, commits: commits))
     }
 }

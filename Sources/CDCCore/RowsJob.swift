@@ -99,6 +99,9 @@ enum TransactionMarker: Sendable {
 /// Jobs rendered together by one worker into one buffer; written out in submission order.
 final class RenderBatch: @unchecked Sendable {
     var jobs: [RowsJob] = []
+    /// Per job, what the hand-over needs once the batch is rendered. `run` releases the jobs (and with them the
+    /// rows events' bytes) when it ends, so a large event (a 64 MiB BLOB) is not kept while the sink writes.
+    private(set) var rendered: [(info: TableRenderInfo, operation: RecordRenderer.Operation)] = []
     /// Markers placed before the job at the given index (index == jobs.count: after the last job).
     var markers: [(job: Int, marker: TransactionMarker)] = []
     var inputBytes = 0
@@ -122,6 +125,10 @@ final class RenderBatch: @unchecked Sendable {
     }
 
     func run() {
+        defer {
+            rendered = jobs.map { ($0.info, $0.operation) }
+            jobs = []
+        }
         var before: [ColumnValue] = []
         var after: [ColumnValue] = []
         // Each worker renders with its own copies of the tables' render infos: objects shared between threads

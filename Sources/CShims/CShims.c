@@ -1,4 +1,5 @@
 #include <stddef.h>
+#include <stdlib.h>
 #include "CShims.h"
 
 int cshims_library_init(void) { return mysql_library_init(0, NULL, NULL); }
@@ -19,4 +20,27 @@ int cshims_rpl_set_server_id(MARIADB_RPL *rpl, unsigned int server_id) {
 
 int cshims_rpl_set_flags(MARIADB_RPL *rpl, unsigned int flags) {
     return mariadb_rpl_optionsv(rpl, MARIADB_RPL_FLAGS, flags);
+}
+
+unsigned long cshims_read_packet(MYSQL *mysql, const unsigned char **data) {
+    unsigned long length = mysql_net_read_packet(mysql);
+    *data = mysql->net.read_pos;
+    return length;
+}
+
+int cshims_net_shrink(MYSQL *mysql, size_t threshold, size_t length) {
+    NET *net = &mysql->net;
+    if (net->compress || net->max_packet <= threshold || net->where_b != 0 || net->write_pos != net->buff ||
+        net->remain_in_buf != 0) {
+        return 0;
+    }
+    /* As Connector/C's own net_realloc sizes it: a multiple of 4096, plus room for the packet and compression
+       headers. */
+    size_t packet = (length + 4095) & ~(size_t)4095;
+    unsigned char *buffer = realloc(net->buff, packet + 4 + 3);
+    if (buffer == NULL) return 0;
+    net->buff = net->write_pos = net->read_pos = buffer;
+    net->buff_end = buffer + packet;
+    net->max_packet = (unsigned long)packet;
+    return 1;
 }

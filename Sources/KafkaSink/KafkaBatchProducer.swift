@@ -177,7 +177,8 @@ final class KafkaBatchProducer {
                         let value = UnsafeRawBufferPointer(rebasing: values[record.value])
                         try send(
                             topic, value: value, key: key, op: Self.name(record),
-                            positionCount: positionCount, gtid: gtids[record.origin])
+                            positionCount: positionCount, gtid: gtids[record.origin],
+                            table: batch.tables[record.table])
                         if tombstones && record.marker == nil && record.operation == .delete {
                             try send(
                                 topic, value: nil, key: key, op: "tombstone", positionCount: positionCount,
@@ -198,7 +199,8 @@ final class KafkaBatchProducer {
 
     private func send(
         _ topic: (handle: OpaquePointer, name: String), value: UnsafeRawBufferPointer?,
-        key: UnsafeRawBufferPointer?, op: StaticString, positionCount: Int, gtid: [UInt8]?
+        key: UnsafeRawBufferPointer?, op: StaticString, positionCount: Int, gtid: [UInt8]?,
+        table: RecordBatch.Table? = nil
     ) throws(CDCError) {
         let header = self.header
         let gtidBytes = gtid ?? []
@@ -208,7 +210,8 @@ final class KafkaBatchProducer {
                 do throws(CDCError) {
                     try producer.produce(
                         topic: topic.handle, topicName: topic.name, value: value, key: key, op: op, header: header,
-                        positionCount: positionCount, gtid: gtid == nil ? nil : gtidBuffer)
+                        positionCount: positionCount, gtid: gtid == nil ? nil : gtidBuffer,
+                        table: { table.map { "\($0.database).\($0.table)" } ?? "" })
                 } catch {
                     failure = error
                 }

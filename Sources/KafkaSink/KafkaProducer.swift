@@ -35,6 +35,8 @@ final class KafkaProducer {
     private var storedFailure: CDCError?
     /// Error events served so far (connection failures included).
     private var brokerErrors = 0
+    /// librdkafka's bound on the bytes of queued messages (`queue.buffering.max.kbytes`).
+    private var queueMaxBytes: Int?
     /// Between `beginTransaction` and the commit or abort.
     private var inTransaction = false
     /// Set from another thread by `cancel`: every wait ends with an error.
@@ -64,6 +66,7 @@ final class KafkaProducer {
             throw CDCError(.usage, "kafka: the producer settings are not usable: \(Self.text(errorText))")
         }
         self.handle = handle
+        queueMaxBytes = property("queue.buffering.max.kbytes").flatMap { Int($0) }.map { $0 * 1024 }
         let queue = rd_kafka_queue_get_main(handle)
         self.queue = queue
         rd_kafka_set_log_queue(handle, queue)
@@ -123,7 +126,8 @@ final class KafkaProducer {
     /// …) and once a permanent failure is known.
     func produce(
         topic: OpaquePointer, topicName: String, value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?,
-        op: StaticString, header: UnsafeRawBufferPointer, positionCount: Int, gtid: UnsafeRawBufferPointer?
+        op: StaticString, header: UnsafeRawBufferPointer, positionCount: Int, gtid: UnsafeRawBufferPointer?,
+        table: () -> String = { "" }
     ) throws(CDCError) {
         guard let handle else { throw CDCError(.sink, "kafka: the producer is closed") }
         if let failure { throw failure }
@@ -140,6 +144,24 @@ final class KafkaProducer {
             if result == RD_KAFKA_RESP_ERR_NO_ERROR {
                 produced += 1
                 return
+            }
+            if result == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE {
+                throw tooLarge(
+                    topicName: topicName, record: String(decoding: header, as: UTF8.self), table: table(),
+                    value: value?.count ?? 0, key: key?.count ?? 0)
+            }
+            if result == RD_KAFKA_RESP_ERR__QUEUE_FULL, let queueLimit = queueMaxBytes,
+                (value?.count ?? 0) + (key?.count ?? 0) > queueLimit
+            {
+                // Larger than the whole queue: it would never fit, however long we waited.
+                throw CDCError(
+                    .sink,
+                    "kafka: topic \(topicName): record \(String(decoding: header, as: UTF8.self)) of \(table()) is "
+                        + "\((value?.count ?? 0) + (key?.count ?? 0)) bytes, more than the producer queue holds "
+                        + "(queue.buffering.max.kbytes \(queueLimit / 1024)): raise it with --kafka-property "
+                        + "queue.buffering.max.kbytes=\(((value?.count ?? 0) + (key?.count ?? 0)) / 1024 + 1024) "
+                        + "(or leave it unset: it follows message.max.bytes). Nothing from this record on is "
+                        + "checkpointed")
             }
             try waitOrThrow(
                 result, since: &waitingSince,
@@ -172,6 +194,34 @@ final class KafkaProducer {
             rd_kafka_headers_destroy(list)
             try waitOrThrow(result, since: &waitingSince, refused: { "checkpoint" }, topicName: topicName)
         }
+    }
+
+    /// A record over the producer's `message.max.bytes`, which librdkafka refuses before sending it. Not raised
+    /// automatically: the broker (its `message.max.bytes`, the topic's `max.message.bytes`) and the consumers
+    /// (`fetch.max.bytes`, `max.partition.fetch.bytes`) have limits of their own that the producer cannot see, so
+    /// the setting is the user's, as with Kafka Connect (`producer.override.max.request.size`).
+    private func tooLarge(topicName: String, record: String, table: String, value: Int, key: Int) -> CDCError {
+        let limit = property("message.max.bytes") ?? "1000000"
+        // Room for the record batch's framing and the headers, rounded up to a MiB.
+        let suggested = ((value + key + (64 << 10)) + (1 << 20) - 1) / (1 << 20) * (1 << 20)
+        let of = table.isEmpty ? "" : " of \(table)"
+        return CDCError(
+            .sink,
+            "kafka: topic \(topicName): record \(record)\(of) is \(value + key) bytes (value \(value), key \(key)), "
+                + "more than the producer's message.max.bytes (\(limit)), so librdkafka refused it "
+                + "(MSG_SIZE_TOO_LARGE). Raise the limit with --kafka-property message.max.bytes=\(suggested) "
+                + "(at most 1000000000), and the broker's message.max.bytes (or the topic's max.message.bytes) and "
+                + "the consumers' fetch.max.bytes and max.partition.fetch.bytes to match; or leave the column out "
+                + "(--exclude-column). Nothing from this record on is checkpointed")
+    }
+
+    /// A producer property as librdkafka holds it (nil when unknown).
+    private func property(_ name: String) -> String? {
+        guard let handle, let conf = rd_kafka_conf(handle) else { return nil }
+        var text = [CChar](repeating: 0, count: 64)
+        var size = text.count
+        guard rd_kafka_conf_get(conf, name, &text, &size) == RD_KAFKA_CONF_OK else { return nil }
+        return Self.text(text)
     }
 
     /// After a produce call failed with `result`: waits (serving events) when librdkafka's queue is full, throws
@@ -397,6 +447,16 @@ final class KafkaProducer {
         }
         let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
         let record = Self.header("key", of: message) ?? "?"
+        if code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE {
+            // The producer accepted it (its message.max.bytes is large enough), the broker did not.
+            failure = CDCError(
+                .sink,
+                "kafka: topic \(topic): the broker refused record \(record) of \(message.pointee.len + message.pointee.key_len) "
+                    + "bytes as too large (\(Self.errorDescription(code))): raise the broker's message.max.bytes or "
+                    + "the topic's max.message.bytes (and the consumers' fetch.max.bytes and "
+                    + "max.partition.fetch.bytes) above it, then restart; nothing from it on is checkpointed")
+            return
+        }
         failure = CDCError(
             .sink,
             "kafka: topic \(topic): record \(record) was not delivered: \(Self.errorDescription(code)); the pipeline "

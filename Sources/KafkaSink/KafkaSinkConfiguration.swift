@@ -101,7 +101,20 @@ public struct KafkaSinkConfiguration: Sendable {
         let defaults =
             transactions == nil
             ? Self.defaultProperties : Self.defaultProperties.filter { $0.name != "message.timeout.ms" }
-        return [("bootstrap.servers", bootstrapServers)] + defaults + properties + Self.fixedProperties
+        return [("bootstrap.servers", bootstrapServers)] + defaults + properties + derivedProperties
+            + Self.fixedProperties
+    }
+
+    /// Defaults that follow from the user's settings: a `message.max.bytes` raised past the queue's byte bound
+    /// (`queue.buffering.max.kbytes`, 64 MiB) raises the bound to hold one such message, unless the bound is set too
+    /// (a larger message could never be queued: librdkafka would answer "queue full" for ever).
+    var derivedProperties: [(name: String, value: String)] {
+        guard !properties.contains(where: { $0.name == "queue.buffering.max.kbytes" }),
+            let maxBytes = properties.last(where: { $0.name == "message.max.bytes" }).flatMap({ Int($0.value) })
+        else { return [] }
+        let kbytes = (maxBytes + 1023) / 1024 + 1024
+        guard kbytes > 65536 else { return [] }
+        return [("queue.buffering.max.kbytes", String(kbytes))]
     }
 
     /// `kafka://h1:9092,h2:9092` (an optional trailing `/`) as `h1:9092,h2:9092`.

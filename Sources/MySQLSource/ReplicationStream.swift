@@ -117,7 +117,6 @@ public final class ReplicationStream: BinlogEventSource {
 
     private var connection: MySQLConnection?
     private var rpl: UnsafeMutablePointer<MARIADB_RPL>?
-    private var event: UnsafeMutablePointer<MARIADB_RPL_EVENT>?
 
     /// The file of the next event and its offset.
     public private(set) var file = ""
@@ -343,8 +342,6 @@ public final class ReplicationStream: BinlogEventSource {
 
     private func closeStream() {
         stopper.detach()
-        if let event { mariadb_free_rpl_event(event) }
-        event = nil
         if let rpl { mariadb_rpl_close(rpl) }
         rpl = nil
         connection = nil
@@ -404,11 +401,14 @@ public final class ReplicationStream: BinlogEventSource {
                 finished = true
                 return nil
             }
-            guard let rpl else { throw CDCError(.io, "\(label): the stream is closed") }
+            guard rpl != nil, let connection else { throw CDCError(.io, "\(label): the stream is closed") }
             if !socketHasData() { try beforeWaiting() }
-            guard let fetched = mariadb_rpl_fetch(rpl, event) else {
-                // Connector/C may have released the event it was given on failure: do not free it again.
-                event = nil
+            // The packets are read as they are (not with mariadb_rpl_fetch, which copies each one into its event
+            // before we copy it again: three copies of a 64 MiB rows event at once).
+            var data: UnsafePointer<UInt8>?
+            let length = cshims_read_packet(connection.handle, &data)
+            // An EOF packet (0xFE, under 9 bytes) ends the stream; the server closes it after that.
+            guard length != Self.packetError, let data, !(length < 9 && data.pointee == 0xFE) else {
                 if stopper.isStopped { continue }  // the socket was shut down to stop the stream
                 let error = streamError("reading the binlog stream from \(url.endpoint) failed")
                 if error.isConnectionLoss {
@@ -417,10 +417,8 @@ public final class ReplicationStream: BinlogEventSource {
                 }
                 throw CDCError(.io, "\(label): \(error.description)")
             }
-            event = fetched
-            let raw = fetched.pointee
-            guard let data = raw.raw_data, raw.raw_data_size > 1 + 19 else { continue }
-            let packet = UnsafeRawBufferPointer(start: data, count: Int(raw.raw_data_size))
+            guard length > 1 + 19 else { continue }
+            let packet = UnsafeRawBufferPointer(start: data, count: Int(length))
             // One OK byte, then the event as on disk.
             let header = UnsafeRawBufferPointer(rebasing: packet[1...])
             let type = header[4]
@@ -432,6 +430,8 @@ public final class ReplicationStream: BinlogEventSource {
                     .decode, "\(label): the server sent an event of \(size) bytes in a packet of \(header.count)")
             }
             let bytes = Array(header[0..<size])
+            // Connector/C keeps its read buffer at the largest packet so far: give a large one's memory back.
+            _ = cshims_net_shrink(connection.handle, Self.largeBuffer, Self.keptBuffer)
             switch type {
             case 4:  // ROTATE: position (8 bytes), then the next file's name
                 let name = rotateName(bytes)
@@ -543,6 +543,12 @@ public final class ReplicationStream: BinlogEventSource {
         guard start + 5 <= bytes.count else { return false }
         return bytes[start..<start + 5].elementsEqual("BEGIN".utf8)
     }
+
+    /// Connector/C's `packet_error`.
+    static let packetError = UInt(UInt32.max)
+    /// The read buffer is shrunk to `keptBuffer` bytes after a packet made it larger than `largeBuffer`.
+    static let largeBuffer = 4 << 20
+    static let keptBuffer = 1 << 20
 
     static func uint32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
         UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24

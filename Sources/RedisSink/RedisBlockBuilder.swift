@@ -101,17 +101,22 @@ struct RedisBlockBuilder: ~Copyable {
             commands += 1
         }
         let block: RedisBlock
+        // The bytes are moved out (a large block, a 64 MiB BLOB's XADD, is not held twice); the buffer keeps a
+        // capacity for blocks of the usual size.
+        let keep = maxBytes * 2
         if commands == 2 {
             // One command: atomic without MULTI/EXEC, which would cost the server and the sink two more replies.
+            var command = bytes.moveToArray(keepCapacity: keep)
+            command.removeFirst(Self.multi.count)
             block = RedisBlock(
-                bytes: Array(UnsafeRawBufferPointer(rebasing: bytes.bytes[Self.multi.count...])), commands: 1,
-                records: records, commit: commit ?? positionOnly, transactional: false)
+                bytes: command, commands: 1, records: records, commit: commit ?? positionOnly, transactional: false)
         } else {
             bytes.append(contentsOf: Self.exec)
             commands += 1
-            block = RedisBlock(bytes: bytes.array, commands: commands, records: records, commit: commit ?? positionOnly)
+            block = RedisBlock(
+                bytes: bytes.moveToArray(keepCapacity: keep), commands: commands, records: records,
+                commit: commit ?? positionOnly)
         }
-        bytes.removeAll()
         commands = 0
         records = 0
         positionOnly = nil
@@ -266,15 +271,19 @@ struct RedisBlockBuilder: ~Copyable {
         }
         appendDelete(rowKey)
         guard !after.isEmpty else { return }
-        var command: [UInt8] = []
-        RESP.appendArrayHeader(2 + 2 * after.count, into: &command)
-        RESP.appendBulk("HSET", into: &command)
-        RESP.appendBulk(parts: rowKey, into: &command)
-        for column in after {
-            RESP.appendBulk(column.name, into: &command)
-            RESP.appendBulk(batch.values[column.value], into: &command)
+        // Written straight into the block: a large value (a 64 MiB BLOB) is copied once.
+        var head: [UInt8] = []
+        RESP.appendArrayHeader(2 + 2 * after.count, into: &head)
+        RESP.appendBulk("HSET", into: &head)
+        RESP.appendBulk(parts: rowKey, into: &head)
+        bytes.append(contentsOf: head)
+        batch.values.withUnsafeBytes { values in
+            for column in after {
+                var name = column.name
+                name.withUTF8 { Self.appendBulk(UnsafeRawBufferPointer($0), into: &bytes) }
+                Self.appendBulk(UnsafeRawBufferPointer(rebasing: values[column.value]), into: &bytes)
+            }
         }
-        bytes.append(contentsOf: command)
         commands += 1
     }
 

@@ -63,10 +63,20 @@ final class RedisConnection {
         return text
     }
 
-    /// Appends RESP-encoded commands to the output buffer (nothing is sent yet).
+    /// Appends RESP-encoded commands to the output buffer (nothing is sent yet), except that more than
+    /// `pieceBytes` go out in pieces of that size, each written before the next is appended: hiredis would otherwise
+    /// hold a whole copy of a large block (a 64 MiB BLOB's XADD) in its output buffer.
     func append(_ bytes: [UInt8]) throws(RedisFailure) {
-        output.append(contentsOf: bytes)
+        var start = 0
+        repeat {
+            let end = bytes.count - start > Self.pieceBytes ? start + Self.pieceBytes : bytes.count
+            output.append(contentsOf: bytes[start..<end])
+            if end < bytes.count { try send() }
+            start = end
+        } while start < bytes.count
     }
+
+    static let pieceBytes = 1 << 20
 
     /// Writes the whole output buffer to the server.
     func send() throws(RedisFailure) {

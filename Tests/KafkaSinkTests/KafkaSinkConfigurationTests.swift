@@ -44,6 +44,19 @@ struct KafkaSinkConfigurationTests {
         #expect(defaults.contains { $0.name == "queue.buffering.max.kbytes" })
     }
 
+    /// A message.max.bytes past the queue's 64 MiB bound raises the bound to hold such a message (else librdkafka
+    /// would answer "queue full" for ever); a bound the user sets stays.
+    @Test func queueBoundFollowsALargeMessageMaxBytes() throws {
+        func queueKBytes(_ properties: [String]) throws -> String? {
+            try KafkaSinkConfiguration(url: "kafka://h:1", properties: properties).effectiveProperties
+                .last { $0.name == "queue.buffering.max.kbytes" }?.value
+        }
+        #expect(try queueKBytes([]) == "65536")
+        #expect(try queueKBytes(["message.max.bytes=10000000"]) == "65536")
+        #expect(try queueKBytes(["message.max.bytes=104857600"]) == "\(102400 + 1024)")
+        #expect(try queueKBytes(["message.max.bytes=104857600", "queue.buffering.max.kbytes=2048"]) == "2048")
+    }
+
     @Test func badPropertiesAreUsageErrorsWithoutTheirValue() throws {
         do {
             _ = try KafkaSinkConfiguration(url: "kafka://h:1", properties: ["=x"])

@@ -133,7 +133,59 @@ struct KafkaSinkFaultTests {
             #expect(error.message.contains(topic), "\(error)")
             #expect(error.message.contains("mysql-bin.000001:100:0"), "\(error)")
             #expect(error.message.contains("MSG_SIZE_TOO_LARGE"), "\(error)")
+            // What, how large, the limit in force and the setting to change.
+            #expect(error.message.contains("of shop.orders is 5008 bytes (value 5000, key 8)"), "\(error)")
+            #expect(error.message.contains("message.max.bytes (1000)"), "\(error)")
+            #expect(error.message.contains("--kafka-property message.max.bytes=1048576"), "\(error)")
+            #expect(error.message.contains("max.message.bytes"), "\(error)")
         }
         try sink.close()
+    }
+
+    /// A record larger than the whole producer queue could never be queued: a clear error, not a wait for ever.
+    @Test func messageLargerThanTheQueueIsRefused() throws {
+        let cluster = try MockKafkaCluster()
+        let topic = "\(KafkaTestEnvironment.runID()).orders"
+        try cluster.createTopic(topic)
+        let configuration = try KafkaSinkConfiguration(
+            url: "kafka://\(cluster.bootstrapServers)", topicTemplate: topic,
+            properties: ["message.max.bytes=8000000", "queue.buffering.max.kbytes=1024"])
+        let sink = try KafkaSink(configuration, log: { _ in })
+        var big = Self.records(0..<1)
+        big[0].value = String(repeating: "x", count: 2 << 20)
+        do {
+            try sink.write(TestRecord.batch(big))
+            try sink.flush()
+            Issue.record("a 2 MiB message was queued with queue.buffering.max.kbytes=1024")
+        } catch {
+            #expect(error.code == .sink)
+            #expect(error.message.contains("mysql-bin.000001:100:0 of shop.orders"), "\(error)")
+            #expect(error.message.contains("queue.buffering.max.kbytes 1024"), "\(error)")
+            #expect(error.message.contains("--kafka-property queue.buffering.max.kbytes=3072"), "\(error)")
+        }
+        try sink.close()
+    }
+
+    /// The limit raised as the error says: the same record goes through, whole.
+    @Test func messageLargerThanTheDefaultGoesThroughWithTheLimitRaised() throws {
+        let cluster = try MockKafkaCluster()
+        let topic = "\(KafkaTestEnvironment.runID()).blobs"
+        try cluster.createTopic(topic)
+        let size = 3 << 20
+        let configuration = try KafkaSinkConfiguration(
+            url: "kafka://\(cluster.bootstrapServers)", topicTemplate: topic,
+            properties: ["message.max.bytes=\(size + (1 << 20))"])
+        let sink = try KafkaSink(configuration, log: { _ in })
+        var big = Self.records(0..<1, table: "blobs")
+        big[0].value = String(repeating: "b", count: size)
+        try sink.write(TestRecord.batch(big))
+        try sink.flush()
+        try sink.close()
+        let messages = try Kcat.consume(brokers: cluster.bootstrapServers, topic: topic)
+        #expect(messages.count == 1)
+        let value = messages.first?.value ?? ""
+        #expect(value.utf8.count == size)
+        #expect(value.utf8.allSatisfy { $0 == UInt8(ascii: "b") })
+        #expect(messages.first?.headers["key"] == "mysql-bin.000001:100:0")
     }
 }

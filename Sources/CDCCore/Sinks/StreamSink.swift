@@ -19,10 +19,8 @@ public final class StreamSink: RecordSink {
     public func write(_ batch: RecordBatch) throws(CDCError) {
         // The pipeline lays records out back to back, each followed by the separator: one copy for the batch.
         if let first = batch.records.first, let last = batch.records.last {
-            writer.buffer.append(
-                contentsOf: batch.values[first.value.lowerBound..<last.value.upperBound + separator.count])
+            try writer.append(batch.values[first.value.lowerBound..<last.value.upperBound + separator.count])
         }
-        try writer.flushIfFull()
     }
 
     public func flush() throws(CDCError) { try writer.sync() }

@@ -410,7 +410,7 @@ public final class BinlogParser {
             keys: sink.wantsKeys, table: 0, origin: 0)
         let count = out.rows
         job.prerendered = PrerenderedRecords(
-            values: out.values.array, keys: out.keys.array, records: out.records, rows: out.rows)
+            values: out.values.moveToArray(), keys: out.keys.moveToArray(), records: out.records, rows: out.rows)
         try pool.add(job)
         if let failure {
             try pool.drain()

@@ -87,7 +87,7 @@ public struct SnapshotRenderer: Sendable {
             }
         }
         return RecordBatch(
-            values: values.array, keys: keyBuffer.array, records: records,
+            values: values.moveToArray(), keys: keyBuffer.moveToArray(), records: records,
             tables: [
                 RecordBatch.Table(
                     database: table.schema.database, table: table.schema.table,

@@ -144,7 +144,7 @@ final class TransactionMarkerTracker {
             outRecords.append(record)
         }
         return RecordBatch(
-            values: outValues.array, keys: outKeys, records: outRecords, tables: outTables, origins: outOrigins,
+            values: outValues.moveToArray(), keys: outKeys, records: outRecords, tables: outTables, origins: outOrigins,
             commits: commits)
     }
 }

@@ -112,10 +112,17 @@ final class KafkaBatchProducer {
     }
 
     /// Produces the checkpoint message and commits the open transaction (nothing when none is open).
+    ///
+    /// The checkpoint message is produced only once every record of the transaction is acknowledged. A broker that
+    /// hides aborted transactions from read_committed consumers does not need this; one that does not (Tansu, the
+    /// mock cluster) would otherwise let a restart read the checkpoint of a transaction a kill left open, whose
+    /// checkpoint reached the broker before some of its records (they go to other partitions, other brokers), and
+    /// resume after records that never arrived.
     private func commitTransaction() throws(CDCError) {
         guard transactionOpen, let transactions = configuration.transactions else { return }
         var checkpoint: KafkaCheckpoint?
         if recordsInTransaction > 0, let last {
+            try producer.flush()
             let value = KafkaCheckpoint(
                 file: last.file, position: last.position, row: last.row, next: lastCommit?.next, gtid: lastCommit?.gtid)
             checkpoint = value

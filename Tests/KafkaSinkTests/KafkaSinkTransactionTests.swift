@@ -130,6 +130,49 @@ struct KafkaSinkTransactionTests {
         #expect(try setup.lastCheckpoint()?.headers["position"] == String(all[5].position))
     }
 
+    @Test func theCheckpointIsProducedOnlyAfterEveryRecordOfItsTransactionIsAcknowledged() throws {
+        // The records' partitions on broker 1, the checkpoint topic on broker 2, the coordinator on broker 3; broker
+        // 1 down while the transaction commits. A kill then would leave the transaction open; a broker that shows
+        // open transactions to read_committed consumers (Tansu, this mock cluster) must not show its checkpoint
+        // without its records, or a restart would resume after records that never arrived.
+        let setup = try Setup()
+        try setup.cluster.setLeader(topic: setup.topic, partitions: 3, broker: 1)
+        try setup.cluster.setLeader(topic: setup.checkpoints, partitions: 1, broker: 2)
+        try setup.cluster.setTransactionCoordinator(setup.transactionalID, broker: 3)
+        let all = Self.records(0..<6)
+        let sink = try setup.sink()
+        try sink.write(Self.batch(Array(all[0..<3]), commitsAfter: [3]))
+        try sink.flush()
+        setup.cluster.setDown(broker: 1)
+        try sink.write(Self.batch(Array(all[3..<6]), commitsAfter: [3]))
+        // While the flush below waits for broker 1: what the checkpoint topic holds after 2 s, then broker 1 back.
+        let observed = Observed()
+        let cluster = setup.cluster
+        let (brokers, checkpoints) = (setup.cluster.bootstrapServers, setup.checkpoints)
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 2)
+            let messages = try? Kcat.consume(brokers: brokers, topic: checkpoints, isolation: "read_uncommitted")
+            observed.set(messages.map { $0.map { $0.headers["position"] ?? "?" } } ?? ["kcat failed"])
+            cluster.setUp(broker: 1)
+        }
+        try sink.flush()
+        try sink.close()
+        #expect(
+            observed.positions == [String(all[2].position)],
+            "the checkpoint topic while broker 1 was down (a checkpoint before its records were acknowledged?): \(String(describing: observed.positions))"
+        )
+        #expect(Set(try setup.values()) == Set(all.map(\.value)))
+        #expect(try setup.lastCheckpoint()?.headers["position"] == String(all[5].position))
+    }
+
+    /// What another thread saw.
+    final class Observed: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [String]?
+        var positions: [String]? { lock.withLock { stored } }
+        func set(_ positions: [String]) { lock.withLock { stored = positions } }
+    }
+
     @Test func aLargeSourceTransactionIsStreamedIntoAKafkaTransactionOfItsOwn() throws {
         let setup = try Setup()
         let all = Self.records(0..<10)

@@ -57,6 +57,33 @@ final class MockKafkaCluster: @unchecked Sendable {
         }
     }
 
+    /// One broker refuses connections (and drops the open ones) until `setUp(broker:)`.
+    func setDown(broker: Int32) {
+        _ = rd_kafka_mock_broker_set_down(cluster, broker)
+    }
+
+    func setUp(broker: Int32) {
+        _ = rd_kafka_mock_broker_set_up(cluster, broker)
+    }
+
+    /// Makes `broker` the leader of every partition of `topic` (`partitions` of them).
+    func setLeader(topic: String, partitions: Int32, broker: Int32) throws {
+        for partition in 0..<partitions {
+            let result = rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker)
+            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw Failure(description: "mock leader of \(topic) [\(partition)]: \(String(cString: rd_kafka_err2str(result)))")
+            }
+        }
+    }
+
+    /// Makes `broker` the transaction coordinator of `transactionalID`.
+    func setTransactionCoordinator(_ transactionalID: String, broker: Int32) throws {
+        let result = rd_kafka_mock_coordinator_set(cluster, "transaction", transactionalID, broker)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw Failure(description: "mock coordinator: \(String(cString: rd_kafka_err2str(result)))")
+        }
+    }
+
     /// The next Produce requests (any broker) fail with these errors, one each.
     func failNextProduceRequests(_ errors: [rd_kafka_resp_err_t]) {
         failNextRequests(CKAFKA_API_KEY_PRODUCE, errors)

@@ -103,10 +103,12 @@ extension LiveChaosTests {
         if let before = savedFull?.boundary {
             #expect(
                 savedAgain.map { !($0.boundary < before) } ?? false,
-                "a failing run moved the checkpoint back: \(String(describing: savedFull)) → \(String(describing: savedAgain))")
+                "a failing run moved the checkpoint back: \(String(describing: savedFull)) → \(String(describing: savedAgain))"
+            )
         }
         expectNoProblems(
-            try Self.checkpointCovered(bench, output: output, state: state, since: start), "after a second run on a full disk")
+            try Self.checkpointCovered(bench, output: output, state: state, since: start),
+            "after a second run on a full disk")
 
         // Space returns: the resumed run delivers everything.
         try Self.shell("mount -o remount,size=64m \(LiveThrowawayServer.quote(mount.path))")

@@ -71,7 +71,8 @@ final class MockKafkaCluster: @unchecked Sendable {
         for partition in 0..<partitions {
             let result = rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker)
             guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                throw Failure(description: "mock leader of \(topic) [\(partition)]: \(String(cString: rd_kafka_err2str(result)))")
+                throw Failure(
+                    description: "mock leader of \(topic) [\(partition)]: \(String(cString: rd_kafka_err2str(result)))")
             }
         }
     }

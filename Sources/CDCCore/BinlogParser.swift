@@ -277,6 +277,16 @@ public final class BinlogParser {
             }
         case .xid:
             endTransaction(next: end, timestamp: event.header.timestamp)
+        case .mariaBinlogCheckpoint, .mariaGTIDList:
+            // Written between transactions; MariaDB writes a binlog checkpoint asynchronously, so it can follow the
+            // newest transaction of a file. Resuming after it loses nothing: the checkpoint follows the server past
+            // it (as past a rotation), instead of staying one event behind until the next transaction.
+            if transactionState == .none && !event.inPayload {
+                pool?.mark(
+                    .commit(
+                        next: SchemaPosition(file: fileName, offset: end), gtid: nil, timestamp: event.header.timestamp)
+                )
+            }
         case .tableMap(var map):
             if transactionState == .none {
                 // Old servers write no BEGIN before row events: the table map opens the transaction.

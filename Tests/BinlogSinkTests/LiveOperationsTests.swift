@@ -366,9 +366,12 @@ extension LiveServer {
             try client.run("CREATE DATABASE `\(database)`; USE `\(database)`; \(Self.batchTable);")
             let deadPort = try Self.freePort()  // no Redis there: every flush waits, retrying
             for (index, mode) in ["timeout", "second signal"].enumerated() {
+                // An explicit start: with `latest`, a binary slower to start (sanitizers) began after the batch and
+                // had nothing to deliver.
+                let start = try position()
                 let run = try LiveBackgroundRun(
                     [
-                        "run", "--source", source, "--start", "latest", "--until", "never",
+                        "run", "--source", source, "--start", "\(start.file):\(start.offset)", "--until", "never",
                         "--include", "\(database).*", "--sink", "redis://127.0.0.1:\(deadPort)",
                         "--heartbeat", "1",
                     ] + (index == 0 ? ["--shutdown-timeout", "2"] : []))

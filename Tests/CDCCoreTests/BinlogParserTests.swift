@@ -52,6 +52,37 @@ import Testing
             ])
     }
 
+    /// A binlog checkpoint event after the last transaction (MariaDB writes it asynchronously, so it can follow the
+    /// newest transaction): the checkpoint moves past it, as past a rotation; one inside a file stays where the
+    /// transactions put it.
+    @Test func checkpointFollowsATrailingBinlogCheckpointEvent() throws {
+        let files = try TemporaryFiles()
+        let name = Array("mysql-bin.000001".utf8)
+        let binlogCheckpoint = HostileBinlog.event(
+            type: 161, body: HostileBinlog.littleEndian(UInt64(name.count), 4) + name)
+        // A DDL statement: QUERY post-header (thread, exec time, db length, error code, status length 0), db, query.
+        let query = Array("CREATE TABLE t (id INT)".utf8)
+        let ddl = HostileBinlog.event(
+            type: 2, body: [1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0] + Array("d".utf8) + [0] + query)
+        let head = HostileBinlog.magic + HostileBinlog.mariaDBFormatDescription
+        for (events, expectedEnd) in [
+            ([ddl, binlogCheckpoint], head.count + ddl.count + binlogCheckpoint.count),
+            ([binlogCheckpoint, ddl], head.count + binlogCheckpoint.count + ddl.count),
+            ([ddl], head.count + ddl.count),
+        ] {
+            let path = try files.write("mysql-bin.000001", events.reduce(head, +))
+            let output = try OutputWriter.file(files.directory + "/out.jsonl")
+            let parser = BinlogParser(
+                options: BinlogParser.Options(), output: output, decompressor: SystemDecompressor())
+            var saved: PipelineCheckpoint?
+            parser.onCheckpoint = { saved = $0 }
+            try parser.run(paths: [path])
+            #expect(
+                saved?.resumePosition == SchemaPosition(file: "mysql-bin.000001", offset: UInt64(expectedEnd)),
+                "\(events.map { $0[4] }): \(String(describing: saved))")
+        }
+    }
+
     /// The file name is the path's base name, JSON-escaped in `file` and `key`.
     @Test func escapedFileNames() throws {
         let files = try TemporaryFiles()

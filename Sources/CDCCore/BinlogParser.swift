@@ -135,11 +135,20 @@ public final class BinlogParser {
         do {
             var decoder = newDecoder()
             var currentFile: String?
-            // Before the source waits for the server: everything rendered reaches the sink and is flushed, so
-            // records are delivered as they are committed; a checkpoint follows when one is due.
+            // Before the source waits for the server: everything rendered reaches the sink and is pushed on its
+            // way, so records are delivered as they are committed; a checkpoint (flush: fsync, acks) only when one
+            // is due, so a busy stream that waits often does not wait for durability each time. The first wait
+            // always checkpoints: a run that starts on an idle server saves its start position at once.
+            var waited = false
             let deliver: () throws(CDCError) -> Void = { () throws(CDCError) in
-                try self.checkpoint()
-                lastCheckpoint = clock.now
+                defer { waited = true }
+                if waited, self.onCheckpoint != nil, clock.now - lastCheckpoint < self.options.checkpointInterval {
+                    try self.pool?.drain()
+                    try self.sink.push()
+                } else {
+                    try self.checkpoint()
+                    lastCheckpoint = clock.now
+                }
             }
             while let next = try source.nextEvent(beforeWaiting: deliver) {
                 if next.file != currentFile {

@@ -103,6 +103,13 @@ public final class KafkaSink: RecordSink {
         handOff.put(.batch(batch))
     }
 
+    /// Nothing to do: the producer thread produces each batch as it arrives and librdkafka sends it within
+    /// `linger.ms`. (With `--kafka-transactions` records become visible when `flush` commits, at the checkpoint.)
+    public func push() throws(CDCError) {
+        if let failure = shared.withLock({ $0.failure }) { throw failure }
+        guard running else { throw CDCError(.sink, "kafka: the sink is closed") }
+    }
+
     public func flush() throws(CDCError) {
         guard running else {
             if let failure = shared.withLock({ $0.failure }) { throw failure }

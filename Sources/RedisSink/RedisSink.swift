@@ -124,6 +124,24 @@ public final class RedisSink: RecordSink {
         }
     }
 
+    /// Sends the complete transactions' commands written so far without reading their replies (the next `flush`
+    /// confirms them); an unfinished transaction waits for its end.
+    public func push() throws(CDCError) {
+        if let failure { throw failure }
+        guard let connection, unsentBytes > 0 else { return }
+        do throws(CDCError) {
+            do throws(RedisFailure) {
+                unsentBytes = 0
+                try connection.send()
+            } catch {
+                try handle(error)
+            }
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
     public func close() throws(CDCError) {
         if unconfirmedBlocks > 0 {
             log("\(description): closed with \(unconfirmedBlocks) transaction(s) not confirmed (not flushed)")

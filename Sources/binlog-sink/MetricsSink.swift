@@ -54,6 +54,10 @@ final class MetricsSink: RecordSink {
         try inner.write(batch)
     }
 
+    func push() throws(CDCError) {
+        try inner.push()
+    }
+
     private func labels(_ table: RecordBatch.Table) -> [String] {
         let name = "\(table.database).\(table.table)"
         if let cached = labelCache[name] { return cached }

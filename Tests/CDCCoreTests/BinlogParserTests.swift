@@ -83,6 +83,61 @@ import Testing
         }
     }
 
+    /// A sink that logs the pipeline's calls: how many records had been written at each push and flush.
+    final class CallLog: RecordSink {
+        var written = 0
+        var pushes: [Int] = []
+        var flushes: [Int] = []
+        var description: String { "call log" }
+        var wantsKeys: Bool { false }
+        func write(_ batch: RecordBatch) throws(CDCError) { written += batch.records.count }
+        func push() throws(CDCError) { pushes.append(written) }
+        func flush() throws(CDCError) { flushes.append(written) }
+        func close() throws(CDCError) {}
+    }
+
+    /// Files, as a live stream that has caught up would deliver them: it waits (calls `beforeWaiting`) before
+    /// every event.
+    final class WaitingSource: BinlogEventSource {
+        let files: BinlogFilesSource
+        var waits = 0
+        init(_ files: BinlogFilesSource) { self.files = files }
+        func nextEvent() throws(CDCError) -> SourceEvent? { try files.nextEvent() }
+        func nextEvent(beforeWaiting: () throws(CDCError) -> Void) throws(CDCError) -> SourceEvent? {
+            waits += 1
+            try beforeWaiting()
+            return try files.nextEvent()
+        }
+    }
+
+    /// Before the source waits for the server, the records rendered so far go out with a `push`; a flush and a
+    /// saved checkpoint only at the first wait, when `checkpointInterval` has passed, and at the end.
+    @Test func beforeWaitingPushesAndFlushesOnlyWhenACheckpointIsDue() throws {
+        let files = try TemporaryFiles()
+        let path = try files.write("mysql-bin.000001", try Hex.bytes(MariaDBShopBinlog.hex))
+        for interval in [Duration.seconds(3600), .zero] {
+            let sink = CallLog()
+            var options = BinlogParser.Options()
+            options.checkpointInterval = interval
+            let parser = BinlogParser(options: options, sink: sink, decompressor: SystemDecompressor())
+            var checkpoints = 0
+            parser.onCheckpoint = { _ in checkpoints += 1 }
+            let source = WaitingSource(BinlogFilesSource(paths: [path]))
+            try parser.run(source: source)
+            #expect(sink.written == 6)
+            if interval == .zero {
+                #expect(sink.pushes.isEmpty, "a due checkpoint flushes: \(sink.pushes)")
+                // A checkpoint at every wait, after every event (always due), and at the end.
+                #expect(sink.flushes.count > source.waits && checkpoints == sink.flushes.count)
+            } else {
+                // The first wait checkpoints (the start position is saved at once), every later one pushes.
+                #expect(sink.pushes.count == source.waits - 1, "\(sink.pushes.count) pushes, \(source.waits) waits")
+                #expect(sink.pushes.last == 6, "every record pushed before the last wait: \(sink.pushes)")
+                #expect(sink.flushes == [0, 6] && checkpoints == 2, "flushes \(sink.flushes)")
+            }
+        }
+    }
+
     /// The file name is the path's base name, JSON-escaped in `file` and `key`.
     @Test func escapedFileNames() throws {
         let files = try TemporaryFiles()

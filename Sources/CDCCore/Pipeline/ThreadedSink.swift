@@ -9,6 +9,8 @@ import Synchronization
 public final class ThreadedSink: RecordSink {
     private enum Work: @unchecked Sendable {
         case batch(RecordBatch)
+        /// Push (nobody waits for it).
+        case push
         /// Flush, then signal.
         case flush(DispatchSemaphore)
         /// Stop the thread, then signal.
@@ -41,6 +43,13 @@ public final class ThreadedSink: RecordSink {
         if let failure = worker.failure.withLock({ $0 }) { throw failure }
         guard running else { throw CDCError(.sink, "\(description): the sink is closed") }
         handOff.put(.batch(batch))
+    }
+
+    /// Queues a push of the wrapped sink and returns: its thread pushes after the batches before it.
+    public func push() throws(CDCError) {
+        if let failure = worker.failure.withLock({ $0 }) { throw failure }
+        guard running else { throw CDCError(.sink, "\(description): the sink is closed") }
+        handOff.put(.push)
     }
 
     public func flush() throws(CDCError) {
@@ -84,6 +93,13 @@ public final class ThreadedSink: RecordSink {
                     guard !failed else { continue }
                     do throws(CDCError) {
                         try sink.write(batch)
+                    } catch {
+                        fail(error, &failed)
+                    }
+                case .push:
+                    guard !failed else { continue }
+                    do throws(CDCError) {
+                        try sink.push()
                     } catch {
                         fail(error, &failed)
                     }

@@ -108,6 +108,11 @@ public final class FileSink: RecordSink {
         }
     }
 
+    /// Writes every segment's buffer to its file (readable at once), without the fsync a checkpoint needs.
+    public func push() throws(CDCError) {
+        for segment in segments.values { try segment.writeBuffer() }
+    }
+
     public func flush() throws(CDCError) {
         for segment in segments.values { try segment.sync() }
     }

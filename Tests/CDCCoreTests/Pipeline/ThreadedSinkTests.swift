@@ -14,6 +14,7 @@ import Testing
         struct Log {
             var batches: [Int] = []
             var flushes: [Int] = []
+            var pushes: [Int] = []
             var closed = false
             var threads: Set<String> = []
         }
@@ -40,6 +41,10 @@ import Testing
             }
         }
 
+        func push() throws(CDCError) {
+            log.withLock { $0.pushes.append($0.batches.count) }
+        }
+
         func flush() throws(CDCError) {
             log.withLock { $0.flushes.append($0.batches.count) }
         }
@@ -51,6 +56,26 @@ import Testing
 
     static func batch(_ number: Int) -> RecordBatch {
         RecordBatch(values: [UInt8(number)])
+    }
+
+    /// `push` returns at once (the wrapped sink is still busy with a write) and reaches the wrapped sink after the
+    /// batches before it; it is no flush.
+    @Test func pushIsQueuedInOrderWithoutWaiting() throws {
+        let gate = DispatchSemaphore(value: 0)
+        let inner = RecordingSink(gate: gate)
+        let sink = ThreadedSink(inner, capacity: 4)
+        try sink.write(Self.batch(1))
+        try sink.push()
+        #expect(inner.log.withLock { $0.pushes }.isEmpty, "the push overtook the held write")
+        gate.signal()
+        gate.signal()
+        try sink.write(Self.batch(2))
+        try sink.flush()
+        let log = inner.log.withLock { $0 }
+        #expect(log.batches == [1, 2])
+        #expect(log.pushes == [1], "pushed after batch 1, before batch 2")
+        #expect(log.flushes == [2])
+        try sink.close()
     }
 
     @Test func deliversInOrderOnItsOwnThreadAndFlushWaits() throws {

@@ -135,6 +135,20 @@ struct FileSinkTests {
         #expect(!sink.wantsKeys)
     }
 
+    @Test("push: the lines written so far are in the file at once (readable by a consumer), before any flush")
+    func pushWritesTheBuffer() throws {
+        let scratch = try FileSinkScratch()
+        let sink = try Self.sink(scratch.path)
+        var builder = FileSinkBatchBuilder(tables: [("shop", "orders")])
+        let lines = (0..<5).map { Self.line("shop.orders", $0) }
+        for line in lines { builder.add(0, line) }
+        try sink.write(builder.batch())
+        try sink.push()
+        #expect(try scratch.lines("shop.orders.jsonl") == lines)
+        try sink.close()
+        #expect(try scratch.lines("shop.orders.jsonl") == lines)
+    }
+
     @Test("single layout: DIR/changes.jsonl holds every record in order")
     func singleLayout() throws {
         let scratch = try FileSinkScratch()

@@ -17,7 +17,9 @@ let package = Package(
         // Pure Swift: binlog framing, events, column values, MySQL binary JSON. No C, no I/O, no Foundation.
         .target(name: "BinlogDecoder"),
         // Record model, value rendering (JSON), charsets, filters, the file parse pipeline.
-        .target(name: "CDCCore", dependencies: ["BinlogDecoder"]),
+        .target(name: "CDCCore", dependencies: ["BinlogDecoder", "CFileIO"]),
+        // What Swift's Glibc module does not export for the file sink (sync_file_range).
+        .target(name: "CFileIO"),
         // zstd (MySQL compressed transactions) and zlib (MariaDB compressed events) behind the decoder's protocol.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),

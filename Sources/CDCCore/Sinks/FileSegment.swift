@@ -1,3 +1,5 @@
+import CFileIO
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -19,6 +21,8 @@ final class FileSegment {
     private(set) var opened: ContinuousClock.Instant
     /// Written since the last fsync.
     private(set) var dirty = false
+    /// Where the writeback the segment started ends: bytes after it are dirty in the page cache (`startWriteback`).
+    private var writebackStart: UInt64 = 0
     /// Bytes of a torn last line removed when the segment was opened.
     private(set) var truncatedBytes: UInt64 = 0
 
@@ -41,6 +45,7 @@ final class FileSegment {
         guard end >= 0 else { throw Self.error("cannot seek", path) }
         size = UInt64(end)
         try dropTornLine()
+        writebackStart = size
         opened = ContinuousClock.now
     }
 
@@ -86,9 +91,22 @@ final class FileSegment {
         }
         size += UInt64(bytes.count)
         dirty = true
+        startWriteback()
     }
 
     static let bufferBytes = 1 << 20
+    /// Dirty bytes after which the disk is asked to start writing them (`startWriteback`).
+    static let writebackBytes: UInt64 = 8 << 20
+
+    /// Once `writebackBytes` are written since the last call, asks the kernel to start writing them to disk now,
+    /// without waiting. The kernel would otherwise keep them dirty until the fsync at the next checkpoint (or
+    /// until its own writeback, ~30 s later), and that fsync would then wait for all of them at once: a snapshot
+    /// of hundreds of MB stalled at its end. A failure here changes nothing: the fsync reports real errors.
+    private func startWriteback() {
+        guard size >= writebackStart + Self.writebackBytes else { return }
+        _ = cfileio_start_writeback(descriptor, Int64(writebackStart), Int64(size - writebackStart))
+        writebackStart = size
+    }
 
     func writeBuffer() throws(CDCError) {
         guard !buffer.isEmpty else { return }
@@ -98,6 +116,7 @@ final class FileSegment {
         }
         buffer.removeAll(keepingCapacity: true)
         dirty = true
+        startWriteback()
     }
 
     /// Writes all of `raw` at `offset`; returns 0 or the errno of the failure.

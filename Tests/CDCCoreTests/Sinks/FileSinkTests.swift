@@ -149,6 +149,32 @@ struct FileSinkTests {
         #expect(try scratch.lines("shop.orders.jsonl") == lines)
     }
 
+    @Test("a segment past the writeback threshold (sync_file_range) keeps every line, in order, across reopening")
+    func largeSegmentsAreWrittenBackEarly() throws {
+        let scratch = try FileSinkScratch()
+        var sink = try Self.sink(scratch.path)
+        var expected: [String] = []
+        // 3 × 8,000 lines of ~1 KB: past `FileSegment.writebackBytes` (8 MiB) several times, in buffered writes
+        // and in large runs, then a reopen (the threshold counts from the file's end again).
+        for batchIndex in 0..<3 {
+            if batchIndex == 2 {
+                try sink.close()
+                sink = try Self.sink(scratch.path)
+            }
+            var builder = FileSinkBatchBuilder(tables: [("shop", "orders")])
+            for number in 0..<8_000 {
+                let text = Self.line("shop.orders", batchIndex * 10_000 + number, width: 1_000)
+                builder.add(0, text)
+                expected.append(text)
+            }
+            try sink.write(builder.batch())
+            try sink.push()
+        }
+        try sink.close()
+        let lines = try scratch.lines("shop.orders.jsonl")
+        #expect(lines.count == expected.count && lines == expected, "\(lines.count) lines, expected \(expected.count)")
+    }
+
     @Test("single layout: DIR/changes.jsonl holds every record in order")
     func singleLayout() throws {
         let scratch = try FileSinkScratch()

@@ -115,6 +115,8 @@ public final class BinlogFileReader {
     }
 
     private func readDirect(at position: UInt64, count: Int) throws(CDCError) -> [UInt8] {
+        // (Not `Array(unsafeUninitializedCapacity: 0)`: it writes into the stdlib's shared empty-array storage.)
+        guard count > 0 else { return [] }
         var failure: String?
         // Filled by pread; never read before it is written (initializedCount says how much was).
         let buffer = [UInt8](unsafeUninitializedCapacity: count) { raw, initializedCount in

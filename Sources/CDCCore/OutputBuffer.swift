@@ -39,6 +39,16 @@ public struct OutputBuffer: ~Copyable {
     public mutating func moveToArray(keepCapacity: Int = 1 << 20) -> [UInt8] {
         let count = used
         let source = base
+        // Not `Array(unsafeUninitializedCapacity: 0)`: it writes into the stdlib's shared empty-array storage, a
+        // data race when two threads do it (ThreadSanitizer reports it).
+        guard count > 0 else {
+            if capacity > keepCapacity {
+                base.deallocate()
+                capacity = 1 << 16
+                base = .allocate(capacity: capacity)
+            }
+            return []
+        }
         let result = [UInt8](unsafeUninitializedCapacity: count) { target, initialized in
             guard let target = target.baseAddress else {
                 initialized = 0

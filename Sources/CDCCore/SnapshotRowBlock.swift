@@ -59,8 +59,11 @@ public struct SnapshotRowBlock: Sendable {
     }
 
     /// `count` elements of room (integers: any bit pattern is a valid value, and none is read before written).
+    /// (None at all is `[]`: `Array(unsafeUninitializedCapacity: 0)` writes its count into the stdlib's one shared
+    /// empty-array storage, a data race between threads that ThreadSanitizer reports.)
     static func room<Element: FixedWidthInteger>(_ count: Int) -> [Element] {
-        [Element](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        guard count > 0 else { return [] }
+        return [Element](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     /// Adds `extra` elements of room after the first `used` ones (which are kept).

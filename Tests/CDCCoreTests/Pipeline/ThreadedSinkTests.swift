@@ -135,7 +135,11 @@ import Testing
             }
             done.signal()
         }
-        // The sink holds batch 0 at its gate, two more wait in the hand-off: the fourth write cannot return.
+        // The sink holds batch 0 at its gate, two more wait in the hand-off: the fourth write cannot return. (Waits
+        // for the first three however slow the machine or a sanitizer makes the writer, then gives it time to pass.)
+        let clock = ContinuousClock()
+        let started = clock.now
+        while written.withLock({ $0 }) < 3 && clock.now - started < .seconds(30) { usleep(10_000) }
         usleep(300_000)
         #expect(written.withLock { $0 } == 3)
         for _ in 0..<6 { gate.signal() }

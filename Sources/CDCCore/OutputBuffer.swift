@@ -38,18 +38,23 @@ public struct OutputBuffer: ~Copyable {
     /// an instant.
     public mutating func moveToArray(keepCapacity: Int = 1 << 20) -> [UInt8] {
         let count = used
-        let source = base
         // Not `Array(unsafeUninitializedCapacity: 0)`: it writes into the stdlib's shared empty-array storage, a
         // data race when two threads do it (ThreadSanitizer reports it).
-        guard count > 0 else {
-            if capacity > keepCapacity {
-                base.deallocate()
-                capacity = 1 << 16
-                base = .allocate(capacity: capacity)
-            }
-            return []
+        let result = count == 0 ? [] : Self.copy(base, count: count)
+        if count >= Self.largeMove || capacity > keepCapacity {
+            // (A large buffer's copied pages were released: they must not be reused.)
+            base.deallocate()
+            capacity = 1 << 16
+            base = .allocate(capacity: capacity)
         }
-        let result = [UInt8](unsafeUninitializedCapacity: count) { target, initialized in
+        used = 0
+        return result
+    }
+
+    /// The `count` bytes at `source` as an array; from `largeMove` bytes on, the source's pages are released as
+    /// they are copied.
+    private static func copy(_ source: UnsafeMutablePointer<UInt8>, count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { target, initialized in
             guard let target = target.baseAddress else {
                 initialized = 0
                 return
@@ -76,14 +81,6 @@ public struct OutputBuffer: ~Copyable {
             }
             initialized = count
         }
-        if count >= Self.largeMove || capacity > keepCapacity {
-            // (A large buffer's copied pages were released: they must not be reused.)
-            base.deallocate()
-            capacity = 1 << 16
-            base = .allocate(capacity: capacity)
-        }
-        used = 0
-        return result
     }
 
     @usableFromInline

@@ -7,13 +7,14 @@ import Testing
 
 // The chaos suite (issue 6; scripts/chaos runs it, docs/reliability.md has the figures). Off unless
 // BINLOG_SINK_CHAOS_TRIALS is set. Services of its own, on the ports scripts/test uses for tests that restart their
-// servers: a MariaDB on $BINLOG_SINK_TEST_MYSQL_PORT2, a Tansu broker on $BINLOG_SINK_TEST_KAFKA_PORT, a redis-server
-// on $BINLOG_SINK_TEST_REDIS_PORT, each behind a FaultProxy (kernel-chosen ports) that binlog-sink connects through.
+// servers: a MariaDB on $BINLOG_SINK_TEST_MYSQL_PORT2, a Tansu broker on $BINLOG_SINK_TEST_KAFKA_PORT (its data in a
+// local S3 server on $BINLOG_SINK_TEST_S3_PORT, so that it survives a broker restart), a redis-server on
+// $BINLOG_SINK_TEST_REDIS_PORT, each behind a FaultProxy (kernel-chosen ports) that binlog-sink connects through.
 //
 // Per sink (file, Kafka, Redis stream, Redis hash): a write workload runs on MariaDB without pause while
 // `run --until never --state` is started TRIALS times; each trial injects one fault (cut, stall or slow the source
 // connection, restart MariaDB, cut/stall/slow the sink connection, freeze the broker with SIGSTOP bursts, restart
-// Redis) and SIGKILLs binlog-sink at a random moment, during the fault or after it. Then a last `--until now` run
+// the Kafka broker or Redis) and SIGKILLs binlog-sink at a random moment, during the fault or after it. Then a last `--until now` run
 // and the verification against the source: the offline `parse` of the binlogs the run covered lists every
 // committed row change, and each must be in the sink at least once (rows lost: 0); the de-duplicated records,
 // replayed in binlog order, must equal the server's SELECT (hash mode: the hashes must); duplicates are counted
@@ -28,6 +29,7 @@ enum ChaosSettings {
     static let mysqlPort = environment["BINLOG_SINK_TEST_MYSQL_PORT2"].flatMap { Int($0) }
     static let kafkaPort = environment["BINLOG_SINK_TEST_KAFKA_PORT"].flatMap { Int($0) }
     static let redisPort = environment["BINLOG_SINK_TEST_REDIS_PORT"].flatMap { Int($0) }
+    static let s3Port = environment["BINLOG_SINK_TEST_S3_PORT"].flatMap { Int($0) }
     /// A file the suite appends one summary line per scenario to (scripts/chaos prints it).
     static let report = environment["BINLOG_SINK_CHAOS_REPORT"].flatMap { $0.isEmpty ? nil : $0 }
     static let enabled = trials != nil && mysqlPort != nil
@@ -68,12 +70,13 @@ struct LiveChaosTests {
         case sinkSlow = "sink connections slowed"
         case sinkFreeze = "sink server frozen (SIGSTOP bursts)"
         case redisRestart = "Redis stopped and restarted"
+        case kafkaRestart = "Kafka broker stopped and restarted"
 
         static func applicable(to sink: SinkKind) -> [Fault] {
             let source: [Fault] = [.none, .sourceDrop, .sourceStall, .sourceSlow, .mariadbRestart]
             switch sink {
             case .file: return source
-            case .kafka: return source + [.sinkDrop, .sinkStall, .sinkSlow, .sinkFreeze]
+            case .kafka: return source + [.sinkDrop, .sinkStall, .sinkSlow, .sinkFreeze, .kafkaRestart]
             case .redisStream, .redisHash:
                 return source + [.sinkDrop, .sinkStall, .sinkSlow, .sinkFreeze, .redisRestart]
             }
@@ -102,9 +105,11 @@ struct LiveChaosTests {
             case .file: break
             case .kafka:
                 let kafkaPort = try #require(ChaosSettings.kafkaPort, "BINLOG_SINK_TEST_KAFKA_PORT is not set")
+                let s3Port = try #require(
+                    ChaosSettings.s3Port, "BINLOG_SINK_TEST_S3_PORT is not set (the broker's storage)")
                 let proxy = try FaultProxy(upstreamPort: kafkaPort)
                 sinkProxy = proxy
-                tansu = try LiveTansuServer(port: kafkaPort, advertisedPort: proxy.port)
+                tansu = try LiveTansuServer(port: kafkaPort, advertisedPort: proxy.port, s3Port: s3Port)
             case .redisStream, .redisHash:
                 let redisPort = try #require(ChaosSettings.redisPort, "BINLOG_SINK_TEST_REDIS_PORT is not set")
                 redis = try LiveRedisServer(port: redisPort)
@@ -182,6 +187,9 @@ struct LiveChaosTests {
         case .redisRestart:
             try services.redis?.stop()
             return { try services.redis?.start() }
+        case .kafkaRestart:
+            try services.tansu?.stop()
+            return { try services.tansu?.start() }
         }
     }
 

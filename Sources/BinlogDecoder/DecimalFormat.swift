@@ -55,19 +55,18 @@ public enum DecimalFormat {
         if negative { out.append(45) }
         var leading = true
         var allZero = true
+        // A group's `width` digits (its low ones: a hostile group can hold more), leading zeros of the number left out.
         func emit(_ value: UInt32, width: Int) {
-            var divisor: UInt32 = 1
-            for _ in 1..<max(width, 1) { divisor *= 10 }
-            var remaining = value
-            for _ in 0..<width {
-                let digit = UInt8(truncatingIfNeeded: (remaining / divisor) % 10)
-                remaining %= divisor
-                divisor /= 10
-                if digit != 0 { allZero = false }
-                if leading && digit == 0 { continue }
+            let digits = value < powersOfTen[width] ? value : value % powersOfTen[width]
+            if digits != 0 { allZero = false }
+            var count = width
+            if leading {
+                if digits == 0 { return }
+                count = 1
+                while count < width && digits >= powersOfTen[count] { count += 1 }
                 leading = false
-                out.append(48 + digit)
             }
+            out.appendDigits(digits, count: count)
         }
         let partialInteger = integerDigits % 9
         if partialInteger > 0 { emit(group(digitBytes[partialInteger]), width: partialInteger) }
@@ -84,10 +83,37 @@ public enum DecimalFormat {
         return out.count
     }
 
+    /// 10^0 … 10^9.
+    static let powersOfTen: [UInt32] = [
+        1, 10, 100, 1000, 10000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+    ]
+
     /// Writes ASCII into a fixed buffer the caller sized with `maxTextLength`.
     struct TextCursor {
         let base: UnsafeMutablePointer<UInt8>
         var count = 0
+
+        /// The low `digits` decimal digits of `value`, zero-padded, most significant first (from the last digit
+        /// back: divisions by the constant 10 only). Beyond `maxTextLength` (hostile precision only) nothing more.
+        @inline(__always)
+        mutating func appendDigits(_ value: UInt32, count digits: Int) {
+            guard count + digits <= DecimalFormat.maxTextLength else {
+                var divisor = DecimalFormat.powersOfTen[digits - 1]
+                for _ in 0..<digits {
+                    append(48 + UInt8(truncatingIfNeeded: (value / divisor) % 10))
+                    divisor /= 10
+                }
+                return
+            }
+            var remaining = value
+            var index = count + digits - 1
+            while index >= count {
+                base[index] = 48 + UInt8(truncatingIfNeeded: remaining % 10)
+                remaining /= 10
+                index -= 1
+            }
+            count += digits
+        }
 
         @inline(__always)
         mutating func append(_ byte: UInt8) {

@@ -23,8 +23,10 @@ import Testing
 // - crash safety: a loop of small transactions while `run --until never` is SIGKILLed at 10 random moments and
 //   restarted; a last `run --until now`; every record of the offline `parse` of the range is in Kafka at least once,
 //   and the de-duplicated replay equals SELECT.
-// - outage: the broker frozen (SIGSTOP) for 20 s during a workload: the run does not exit, the saved position does
-//   not move while the broker is away, and every record arrives after SIGCONT.
+// - outage, twice: the suite's broker frozen (SIGSTOP) for 20 s, and a broker of the test's own (its data in a local
+//   S3 server on $BINLOG_SINK_TEST_S3_PORT, so that it survives; on $BINLOG_SINK_TEST_KAFKA_PORT2) stopped for 20 s
+//   and started again, during a workload: the run does not exit, the saved position does not move while the broker
+//   is away, and every record arrives once it is back.
 //
 // Values are never written into the test: the ground truth is the server's SELECT and the json records of the same
 // binlog range.
@@ -559,21 +561,55 @@ extension LiveServer {
             }.joined(separator: "; ")
         }
 
+        enum Outage: String, CustomStringConvertible, CaseIterable {
+            /// The suite's broker gets SIGSTOP, then SIGCONT: connections stay open and hang.
+            case frozen
+            /// A broker of the test's own (S3-backed) is stopped (SIGTERM) and started again: connections are reset,
+            /// then refused, then accepted by a new process that has kept the topics.
+            case stopped
+            var description: String { rawValue }
+        }
+
+        static let ownBrokerPorts: (kafka: Int, s3: Int)? = {
+            let environment = ProcessInfo.processInfo.environment
+            guard let kafka = environment["BINLOG_SINK_TEST_KAFKA_PORT2"].flatMap({ Int($0) }),
+                let s3 = environment["BINLOG_SINK_TEST_S3_PORT"].flatMap({ Int($0) })
+            else { return nil }
+            return (kafka, s3)
+        }()
+
         @Test(
-            "broker outage: Tansu frozen for 20 s mid-run; the run waits, the checkpoint does not move, then everything arrives",
-            .enabled(
-                if: LiveKafka.port == nil || LiveKafka.brokerPID() != nil,
-                "the Tansu broker's pid was not found (pgrep -f 'tansu broker'); set BINLOG_SINK_TEST_KAFKA_PID"))
-        func brokerOutage() throws {
-            let pid = try #require(LiveKafka.brokerPID(), "no Tansu pid")
+            "broker outage: Tansu frozen, or stopped and started again, for 20 s mid-run; the run waits, the checkpoint does not move, then everything arrives",
+            arguments: Outage.allCases)
+        func brokerOutage(_ outage: Outage) throws {
+            let tansu: LiveTansuServer?
+            let brokers: String
+            switch outage {
+            case .frozen:
+                guard LiveKafka.brokerPID() != nil else {
+                    Issue.record(
+                        "the Tansu broker's pid was not found (pgrep -f 'tansu broker'); set BINLOG_SINK_TEST_KAFKA_PID"
+                    )
+                    return
+                }
+                tansu = nil
+                brokers = LiveKafka.brokers
+            case .stopped:
+                let ports = try #require(
+                    Self.ownBrokerPorts,
+                    "BINLOG_SINK_TEST_KAFKA_PORT2 and BINLOG_SINK_TEST_S3_PORT are not set (scripts/test sets them)")
+                tansu = try LiveTansuServer(port: ports.kafka, advertisedPort: ports.kafka, s3Port: ports.s3)
+                brokers = "127.0.0.1:\(ports.kafka)"
+            }
+            defer { tansu?.remove() }
             let database = LiveMariaDBTests.uniqueDatabase("bls_koutage")
             try createLoopTables(database)
             let start = try LiveBinlogPoint.current(client)
             let prefix = LiveKafka.uniquePrefix("outage")
-            let state = scratch.appendingPathComponent("state-outage").path
+            let state = scratch.appendingPathComponent("state-outage-\(outage)").path
             let run = try LiveBackgroundRun([
                 "run", "--source", source, "--start", start.description, "--until", "never", "--state", state,
-                "--sink", sink, "--topic", prefix + "{db}.{table}", "--include", "\(database).*",
+                "--sink", "kafka://\(brokers)", "--topic", prefix + "{db}.{table}", "--include", "\(database).*",
                 "--checkpoint-interval", "0.2",
             ])
             defer { run.stop(SIGKILL) }
@@ -588,13 +624,23 @@ extension LiveServer {
             try #require(before != "(none)", "no checkpoint before the outage: \(run.summary)")
             usleep(500_000)
 
-            kill(pid, SIGSTOP)
-            var continued = false
-            defer { if !continued { kill(pid, SIGCONT) } }
+            var back: () throws -> Void
+            switch outage {
+            case .frozen:
+                let pid = try #require(LiveKafka.brokerPID())
+                kill(pid, SIGSTOP)
+                back = { kill(pid, SIGCONT) }
+            case .stopped:
+                let tansu = try #require(tansu)
+                try tansu.stop()
+                back = { try tansu.start() }
+            }
+            var ended = false
+            defer { if !ended { try? back() } }
             let stoppedAt = Date()
             usleep(1_000_000)
             let committedAtStop = loop.committed
-            let frozen = Self.savedPosition(state)
+            let held = Self.savedPosition(state)
             var samples: [String] = []
             while Date().timeIntervalSince(stoppedAt) < Self.outageSeconds {
                 usleep(2_000_000)
@@ -602,27 +648,29 @@ extension LiveServer {
                 if !run.process.isRunning { break }
             }
             let committedDuringStop = loop.committed - committedAtStop
-            kill(pid, SIGCONT)
-            continued = true
-            #expect(run.process.isRunning, "the run exited while the broker was stopped: \(run.summary)")
+            ended = true
+            try back()
+            #expect(run.process.isRunning, "the run exited while the broker was away: \(run.summary)")
             #expect(
-                samples.allSatisfy { $0 == frozen },
-                "the saved position moved while the broker was stopped: \(frozen) → \(samples)")
+                samples.allSatisfy { $0 == held },
+                "the saved position moved while the broker was away: \(held) → \(samples)")
             #expect(committedDuringStop > 0, "the workload committed nothing during the outage: nothing was pending")
 
             usleep(1_500_000)
             loop.stop()
             loopStopped = true
             let expected = try offlineRecords(since: start, database: database)
-            let messages = try LiveKafka.consume(prefix: prefix, expect: expected.count, timeout: 60)
+            let messages = try LiveKafka.consume(prefix: prefix, expect: expected.count, timeout: 60, brokers: brokers)
             #expect(run.process.isRunning, "the run exited after the outage: \(run.summary)")
             let (delivered, copies) = try Self.deduplicated(messages)
             let missing = Set(expected.map(\.key)).subtracting(delivered.map(\.key))
             #expect(missing.isEmpty, "\(missing.count) missing after the outage, e.g. \(missing.sorted().prefix(3))")
+            let after = Self.savedPosition(state)
+            #expect(after != held, "the saved position did not move after the broker came back: \(after)")
             print(
-                "LiveKafkaTests.brokerOutage: broker stopped \(Self.outageSeconds) s, \(committedDuringStop) transactions "
-                    + "committed meanwhile, \(expected.count) records, \(copies) messages; position \(frozen) held "
-                    + "over \(samples.count) samples; stderr: \(run.stderr.suffix(600))")
+                "LiveKafkaTests.brokerOutage(\(outage)): broker away \(Self.outageSeconds) s, \(committedDuringStop) "
+                    + "transactions committed meanwhile, \(expected.count) records, \(copies) messages; position "
+                    + "\(held) held over \(samples.count) samples; stderr: \(run.stderr.suffix(600))")
             expectNoProblems(try loopTablesProblems(delivered, database: database), "replay vs server")
         }
     }

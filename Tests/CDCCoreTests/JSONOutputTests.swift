@@ -53,6 +53,7 @@ import Testing
             if float.isFinite {
                 let text = Self.text { JSONOutput.append(float, into: &$0) }
                 #expect(Float(text) == float, "\(text)")
+                #expect(text == float.description)
                 #expect(
                     (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) != nil,
                     "\(text)")
@@ -60,7 +61,23 @@ import Testing
             if double.isFinite {
                 let text = Self.text { JSONOutput.append(double, into: &$0) }
                 #expect(Double(text) == double, "\(text)")
+                #expect(text == double.description)
             }
+        }
+        // The longest texts and the edges: the same as `description`, byte for byte.
+        let doubles: [Double] = [
+            0, -0.0, 1, -1, 0.1, 1e-7, 1e16, 123_456_789_012_345_680, -Double.leastNonzeroMagnitude,
+            Double.leastNormalMagnitude, -Double.greatestFiniteMagnitude, 1.5e-300,
+            142857.14285714287, -1.7976931348623157e308, 9.999999999999999e22,
+        ]
+        for double in doubles {
+            #expect(Self.text { JSONOutput.append(double, into: &$0) } == double.description)
+        }
+        let floats: [Float] = [
+            0, -0.0, 1.1, -Float.leastNonzeroMagnitude, Float.greatestFiniteMagnitude, -3.4028235e38, 1e-7, 16_777_216,
+        ]
+        for float in floats {
+            #expect(Self.text { JSONOutput.append(float, into: &$0) } == float.description)
         }
     }
 

@@ -273,11 +273,18 @@ final class KafkaProducer {
 
     /// Blocks until every message produced so far is acknowledged (acks=all) or failed, then throws the first
     /// permanent failure. Logs (rate-limited) while it waits.
+    ///
+    /// `rd_kafka_flush` does the waiting: with delivery reports as events (RD_KAFKA_EVENT_DR) it does not serve the
+    /// event queue but returns as soon as librdkafka holds no message, and it sends what lingers (`linger.ms`) at
+    /// once. (Waiting in `poll` instead slept its whole timeout: successful deliveries send no event to end it early,
+    /// so every checkpoint stalled the producer for 100 ms.) A failed delivery keeps its message counted until its
+    /// event is served, so the wait is bounded and the events are served between waits.
     func flush() throws(CDCError) {
         let started = ContinuousClock.now
         while queueLength > 0 {
             if let failure { throw failure }
-            poll(timeoutMilliseconds: Self.pollMilliseconds)
+            if let handle { _ = rd_kafka_flush(handle, Self.pollMilliseconds) }
+            poll(timeoutMilliseconds: 0)
             if ContinuousClock.now - started > .seconds(10),
                 let line = limiter.admit(
                     "flush", "kafka: waiting for the brokers to acknowledge \(queueLength) messages (flush)")

@@ -290,7 +290,23 @@ def cmd_kafka_floor(brokers, topic, rate, seconds, out):
         sink.writelines(lines)
 
 
+def cmd_mock_broker(addrfile, stopfile):
+    """A librdkafka mock cluster of one broker (`test.mock.num.brokers`, hosted in this process): a Kafka-protocol
+    broker with no storage and next to no delay of its own, for latency runs that show binlog-sink's part without
+    the real broker's. Writes its bootstrap address (host:port) to ADDRFILE, serves until STOPFILE exists."""
+    from confluent_kafka import Producer
+
+    host = Producer({"test.mock.num.brokers": 1})
+    broker = next(iter(host.list_topics(timeout=10).brokers.values()))
+    with open(addrfile + ".tmp", "w") as out:
+        out.write(f"{broker.host}:{broker.port}\n")
+    os.rename(addrfile + ".tmp", addrfile)
+    while not os.path.exists(stopfile):
+        host.poll(0.2)
+
+
 COMMANDS = {
+    "mock-broker": cmd_mock_broker,
     "kafka-floor": cmd_kafka_floor,
     "kv": cmd_kv,
     "count-kafka": cmd_count_kafka,
